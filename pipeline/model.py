@@ -22,3 +22,96 @@ class SourceDoc:
     adcode: str | None = None
     referrer: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
+
+
+class DocumentError(Exception):
+    """A document that cannot be processed; the message is the one-line reason."""
+
+
+@dataclass
+class RawTable:
+    """A table as a grid after row/col-span expansion.
+
+    `origins` gives each grid position the id of the printed cell it came from, so a value
+    spanning three columns is one figure, not three.
+    """
+
+    rows: list[list[str]]
+    origins: list[list[int]]
+
+
+@dataclass
+class RawDocument:
+    """What a reader gets out of the bytes: text blocks and tables in reading order."""
+
+    blocks: list[str | RawTable]
+    medium: str
+    title: str | None = None
+    encoding: str | None = None
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of a row (a table cell or a whitespace-separated word) with its offsets."""
+
+    text: str
+    start: int
+    end: int
+    origin: int = -1
+
+
+@dataclass
+class Row:
+    """One printed row: a table row's cells or one line of text split at spaces."""
+
+    tokens: list[Token]
+    in_table: bool
+
+
+@dataclass
+class Document:
+    """The normalized document: one text, and rows/lines that point into it."""
+
+    text: str
+    lines: list[tuple[int, int]]
+    rows: list[Row]
+    medium: str
+    script: str
+    title: str | None
+    encoding: str | None
+    meta: dict = field(default_factory=dict)
+
+    def line_texts(self) -> list[tuple[int, str]]:
+        return [(s, self.text[s:e]) for s, e in self.lines]
+
+
+@dataclass
+class Figure:
+    """One number the report states, with what it counts and where it is printed."""
+
+    label: str
+    value: int | float | None
+    unit: str | None
+    start: int
+    end: int
+    source: str = "text"
+    key: str | None = None
+    approx: bool = False
+    implicit: bool = False
+    part_of: int | None = None
+    section: str | None = None
+
+    def to_json(self, index: int) -> dict:
+        return {"id": index, "key": self.key, "label": self.label, "value": self.value, "unit": self.unit,
+                "approx": self.approx, "implicit": self.implicit, "source": self.source,
+                "start": self.start, "end": self.end, "part_of": self.part_of, "section": self.section}
+
+
+@dataclass
+class Check:
+    rule: str
+    kind: str
+    ok: bool | None
+    lhs: float | None
+    rhs: float | None

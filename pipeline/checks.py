@@ -1,0 +1,104 @@
+"""check: every within-report relation of the key dictionaries, plus prose-vs-table and
+part-of sums in prose. Null handling follows the YAML: a relation whose single-key side is
+blank, or whose multi-key side is all blank, cannot be assessed (ok = None)."""
+from __future__ import annotations
+
+import math
+import re
+
+from pipeline.metrics import relations
+from pipeline.model import Check, Figure
+
+_LEAF = re.compile(r"^requests\.outcome\.(\w+)\.(\w+)\.(\w+)$")
+_PROSE_TABLE = {"litigation.total": ("litigation.direct.total", "litigation.after_review.total"),
+                "requests.outcome.withheld.subtotal.total": tuple(
+                    f"requests.outcome.withheld.{r}.total" for r in ("state_secret", "law_prohibited",
+                    "three_securities_one_stability", "third_party_rights", "internal_affairs", "process_info",
+                    "enforcement_file", "admin_query"))}
+
+
+def _side(keys: tuple[str, ...], values: dict) -> tuple[list, bool] | None:
+    """Values of one side, standing a printed group subtotal in for its missing leaves.
+    None when a key is absent altogether (the table or row was not printed)."""
+    out: list = []
+    used_subtotals: set[str] = set()
+    for key in keys:
+        sign = -1 if key.startswith("-") else 1
+        key = key.lstrip("-")
+        if key in values:
+            out.append(None if values[key] is None else sign * values[key])
+            continue
+        leaf = _LEAF.match(key)
+        sub = f"requests.outcome.{leaf.group(1)}.subtotal.{leaf.group(3)}" if leaf else None
+        if sub and sub in values:
+            if sub not in used_subtotals:
+                used_subtotals.add(sub)
+                out.append(values[sub])
+            continue
+        return None
+    return out, len(keys) > 1
+
+
+def _total(items: list, multi: bool) -> float | None:
+    if multi:
+        return None if all(v is None for v in items) else sum(v or 0 for v in items)
+    return items[0] if items and items[0] is not None else None
+
+
+def evaluate(values: dict, version: str) -> list[Check]:
+    checks = []
+    for rel in relations(version):
+        if rel.scope != "within_report":
+            continue
+        lhs, rhs = _side(rel.lhs, values), _side(rel.rhs, values)
+        if lhs is None or rhs is None:
+            continue
+        left, right = _total(*lhs), _total(*rhs)
+        if left is None or right is None:
+            ok = None
+        elif rel.operator == "<=":
+            ok = left <= right + 1e-9
+        else:
+            ok = math.isclose(left, right, abs_tol=1e-6)
+        checks.append(Check(rule=rel.id, kind=rel.kind, ok=ok, lhs=left, rhs=right))
+    return checks
+
+
+def prose_checks(figures: list[Figure]) -> list[Check]:
+    """Section 一 repeats table figures; disagreement is worth flagging, not fatal."""
+    table = {f.key: f.value for f in figures if f.source == "table" and f.key}
+    checks = []
+    for fig in figures:
+        if fig.source != "text" or not fig.key or fig.implicit or fig.value is None:
+            continue
+        parts = _PROSE_TABLE.get(fig.key, (fig.key,))
+        if not all(p in table for p in parts) or any(table[p] is None for p in parts):
+            continue
+        printed = sum(table[p] for p in parts)
+        checks.append(Check(rule=f"narrative.{fig.key}", kind="commonly_expected",
+                            ok=math.isclose(fig.value, printed), lhs=fig.value, rhs=printed))
+    return checks
+
+
+def part_sum_checks(figures: list[Figure]) -> list[Check]:
+    """`351个，其中行政机关117个，事业单位234个`: the parts should add up to the total."""
+    parts: dict[int, list[Figure]] = {}
+    for fig in figures:
+        if fig.part_of is not None:
+            parts.setdefault(fig.part_of, []).append(fig)
+    checks = []
+    for parent_index, items in parts.items():
+        parent = figures[parent_index]
+        if len(items) < 2 or parent.value is None:
+            continue
+        total = sum(f.value for f in items if f.value is not None)
+        checks.append(Check(rule=f"text.part_sum.{parent.label}", kind="commonly_expected",
+                            ok=math.isclose(total, parent.value), lhs=parent.value, rhs=total))
+    return checks
+
+
+def check_document(figures: list[Figure], fmt: str) -> list[Check]:
+    values = {f.key: f.value for f in figures if f.source == "table" and f.key}
+    version = "2019" if fmt == "std2019" else "2021"
+    table_checks = evaluate(values, version) if values else []
+    return table_checks + prose_checks(figures) + part_sum_checks(figures)

@@ -1,0 +1,115 @@
+"""classify: is this an annual report, which year does it cover, who issued it, which
+area, and which format. The format comes from the table labels, never from the year."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline import regions
+from pipeline.model import Document
+from pipeline.numbers import parse_number
+
+_REPORT_TITLE = re.compile(r"(政府信息公开|政务公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|工作情况报告)")
+_NOT_REPORT_TITLE = re.compile(r"通知|工作要点|报告格式|解读|模板|编制发布|发布工作|落实情况|公示|图解|意见|函$")
+_SECTION_WORDS = ["主动公开", "依申请", "行政复议", "行政诉讼", "收费", "存在的主要问题", "改进"]
+_YEAR_TITLE = re.compile(r"(20\d{2}|二[〇零○]\S{2})\s*年度?[^，。\n]{0,20}?(政府信息公开|政务公开|信息公开)")
+_YEAR_ANY = re.compile(r"(20\d{2})\s*年")
+_PERIOD = re.compile(r"自?(20\d{2})年1月1日[起]?至(20\d{2})年12月31日")
+_ISSUER_BEFORE_YEAR = re.compile(r"^(.{2,30}?)(?:20\d{2}|二[〇零○])")
+_ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府办公室|人民政府|管理委员会|管委会|委员会|局|办公室|厅|委|署|中心))")
+STD2021_MARKERS = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期不补正")
+STD2019_MARKERS = ("本年新制作数量", "对外公开总数量", "本年增/减", "本年增减", "第二十条第（九）项", "采购总金额")
+STANDARD_HEADINGS = ("收到和处理政府信息公开申请情况", "政府信息公开行政复议、行政诉讼情况", "本年新收政府信息公开申请数量")
+
+
+@dataclass
+class Classification:
+    is_report: bool
+    reason: str
+    title: str | None
+    year: int | None
+    issuer: str | None
+    adcode: str | None
+    region: str | None
+    format: str
+
+
+def _head(doc: Document, chars: int = 3000) -> str:
+    return doc.text[:chars]
+
+
+def find_title(doc: Document) -> str | None:
+    """The page title when it names a report; else the report title printed in the first lines
+    (PDF covers print it over two lines: 洪泽区人民政府 / 2023年政府信息公开工作年度报告)."""
+    candidates = [doc.title] if doc.title else []
+    lines = [t for _, t in doc.line_texts()[:6]]
+    candidates += [a + b for a, b in zip(lines, lines[1:])] + lines
+    for text in candidates:
+        if text and _REPORT_TITLE.search(text) and len(text) <= 60:
+            return text.strip()
+    return doc.title
+
+
+def _chinese_year(text: str) -> int | None:
+    digits = text.translate(str.maketrans("〇零○一二三四五六七八九", "00012345678 9".replace(" ", "")))
+    return int(digits) if digits.isdigit() and len(digits) == 4 else None
+
+
+def find_year(doc: Document, title: str | None) -> int | None:
+    for text in filter(None, (title, _head(doc, 400))):
+        found = _YEAR_TITLE.search(text)
+        if found:
+            token = found.group(1)
+            return int(token) if token.isdigit() else _chinese_year(token)
+    period = _PERIOD.search(_head(doc))
+    if period:
+        return int(period.group(1))
+    years = [int(y) for y in _YEAR_ANY.findall(_head(doc, 1500)) if 2007 <= int(y) <= 2035]
+    return max(set(years), key=years.count) if years else None
+
+
+def find_issuer(doc: Document, title: str | None) -> str | None:
+    if title:
+        found = _ISSUER_BEFORE_YEAR.match(title)
+        if found and not found.group(1).startswith(("关于", "《")):
+            return found.group(1).strip("：: ")
+    counts: dict[str, int] = {}
+    for name in _ORG.findall(_head(doc)):
+        name = re.sub(r"^(本报告由|本报告|根据|请与|由|向|经|各)", "", name)
+        name = re.sub(r"办公室$", "", name) if name.endswith("人民政府办公室") else name
+        if len(name) >= 4:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def find_format(doc: Document, is_report: bool) -> str:
+    text = doc.text
+    if any(m in text for m in STD2021_MARKERS):
+        return "std2021"
+    if any(m in text for m in STD2019_MARKERS):
+        return "std2019"
+    if any(h in text for h in STANDARD_HEADINGS):
+        return "unknown"
+    return "narrative" if is_report else "unknown"
+
+
+def is_annual_report(doc: Document, title: str | None) -> tuple[bool, str]:
+    head = _head(doc, 6000)
+    sections = sum(1 for w in _SECTION_WORDS if w in head)
+    if title and _NOT_REPORT_TITLE.search(title):
+        return False, f"title names something else, not a report: {title[:40]}"
+    if title and _REPORT_TITLE.search(title) and sections >= 2:
+        return True, "title and sections"
+    if sections >= 4 and re.search(r"(本报告|年度报告|年报)", head):
+        return True, "sections"
+    return False, "no report title and too few report sections"
+
+
+def classify(doc: Document, issuer_hint: str | None = None, adcode_hint: str | None = None) -> Classification:
+    title = find_title(doc)
+    report, reason = is_annual_report(doc, title)
+    issuer = issuer_hint or find_issuer(doc, title)
+    region = regions.get_region(adcode_hint) if adcode_hint else regions.find_region(issuer, (title or "") + _head(doc, 2000))
+    return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title), issuer=issuer,
+                          adcode=region.adcode if region else adcode_hint, region=region.full_name if region else None,
+                          format=find_format(doc, report))

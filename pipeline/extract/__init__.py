@@ -1,0 +1,1 @@
+"""extract: figures out of a normalized Document (prose and standard tables)."""

@@ -1,0 +1,270 @@
+"""The three standard tables (二 主动公开, 三 申请, 四 复议诉讼) → canonical cells.
+
+Rows come from HTML/Word grids or from printed PDF lines; both are reduced to a label and
+its trailing values. Table 三 has a fixed row order, so rows are mapped by position when
+their count fits the template, with labels used to spot subtotal rows and the 其他处理
+variant; candidate readings are ranked by how many definitional relations they break.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.checks import evaluate
+from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, request_rows
+from pipeline.model import Document, Figure, Row, Token
+from pipeline.numbers import parse_number
+
+_NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
+_VALUE = re.compile(rf"^({_NUM})(万元|元)?$")
+_BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_"}
+_TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_NUM}\s*)+)$")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass
+class Cell:
+    value: int | float | None
+    unit: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class DataRow:
+    label: str
+    cells: list[Cell]
+    index: int
+
+
+def _parse_cell(token: Token) -> Cell | None:
+    text = token.text.strip()
+    if text in _BLANKS:
+        return Cell(None, None, token.start, token.end)
+    found = _VALUE.match(text.replace(" ", ""))
+    if not found:
+        return None
+    return Cell(parse_number(found.group(1)), found.group(2), token.start, token.start + len(found.group(1)))
+
+
+def split_row(row: Row, index: int) -> DataRow:
+    """The row's label and its trailing values (cells of a grid, numbers of a printed line)."""
+    if row.in_table:
+        seen: set[int] = set()
+        tokens = [t for t in row.tokens if not (t.origin in seen or seen.add(t.origin))]
+        cells: list[Cell] = []
+        cut = len(tokens)
+        for token in reversed(tokens):
+            cell = _parse_cell(token)
+            if cell is None:
+                break
+            cells.insert(0, cell)
+            cut -= 1
+        label = "".join(t.text for t in tokens[:cut])
+        return DataRow(_SPACE.sub("", label), cells, index)
+    if not row.tokens:
+        return DataRow("", [], index)
+    text = " ".join(t.text for t in row.tokens)
+    offsets = _line_offsets(row)
+    found = _TRAILING.match(text)
+    if not found:
+        return DataRow(_SPACE.sub("", text), [], index)
+    cells = []
+    for m in re.finditer(_NUM, found.group("nums")):
+        pos = found.start("nums") + m.start()
+        cells.append(Cell(parse_number(m.group(0)), None, offsets(pos), offsets(pos) + len(m.group(0))))
+    return DataRow(_SPACE.sub("", found.group("label")), cells, index)
+
+
+def _line_offsets(row: Row):
+    """Map a position in the space-joined row text back to the document offset."""
+    bounds = []
+    pos = 0
+    for token in row.tokens:
+        bounds.append((pos, token.start))
+        pos += len(token.text) + 1
+
+    def to_doc(p: int) -> int:
+        base = max((b for b in bounds if b[0] <= p), key=lambda b: b[0])
+        return base[1] + (p - base[0])
+
+    return to_doc
+
+
+def norm_label(text: str) -> str:
+    text = _SPACE.sub("", text)
+    text = text.replace("(", "（").replace(")", "）").replace("．", ".").replace("、", ".").replace("，", ",")
+    text = text.replace("“", "\"").replace("”", "\"").replace("合计", "总计")
+    return re.sub(r"^[一二三四五六七八九十]+\.", "", text)
+
+
+def _leaf_text(label: str) -> str:
+    """The distinctive part of a template label, without its numbering."""
+    text = norm_label(label)
+    return re.sub(r"^(（[一二三四五六七八九十]+）|\d+\.)", "", text)
+
+
+# ---------------------------------------------------------------- table 三
+
+_GROUPS = {"withheld": "不予公开", "unable": "无法提供", "not_processed": "不予处理", "other": "其他处理"}
+
+
+def _template(version: str, other_rows: bool) -> list[tuple[str, str]]:
+    rows = [(key, label) for key, label, _ in request_rows(version)]
+    if version == "2021" and not other_rows:
+        rows = [r for r in rows if not r[0].startswith("outcome.other.")]
+        at = next(i for i, r in enumerate(rows) if r[0] == "outcome.total")
+        rows.insert(at, ("outcome.other.subtotal", "（六）其他处理"))
+    return rows
+
+
+def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[str, ...], begin: int = 0) -> tuple[int, int] | None:
+    start = next((r.index for r in rows[begin:] if any(m in r.label for m in start_marks)), None)
+    if start is None:
+        return None
+    end = next((r.index for r in rows[start:] if any(m in r.label for m in end_marks)), None)
+    return (start, end) if end is not None else None
+
+
+def _is_subtotal(row: DataRow, template: list[tuple[str, str]]) -> bool:
+    label = norm_label(row.label)
+    if "小计" in label:
+        return True
+    groups = [g for g in _GROUPS.values() if g in label]
+    leaves = [t for _, t in template if len(_leaf_text(t)) > 3 and _leaf_text(t)[:6] in label]
+    return bool(groups) and not leaves and len(label) <= 12
+
+
+def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> list[dict[str, Cell]]:
+    template = _template(version, other_rows)
+    readings = []
+    candidates = [data, [r for r in data if not _is_subtotal(r, template)]]
+    for rows in candidates:
+        if len(rows) == len(template):
+            reading = {}
+            for (key, _), row in zip(template, rows):
+                for col, cell in zip(COLUMNS, row.cells[-7:]):
+                    reading[f"requests.{key}.{col}"] = cell
+            readings.append(reading)
+    for row in data:
+        if _is_subtotal(row, template) and row not in candidates[1]:
+            group = next(k for k, g in _GROUPS.items() if g in norm_label(row.label))
+            for reading in readings:
+                for col, cell in zip(COLUMNS, row.cells[-7:]):
+                    reading.setdefault(f"requests.outcome.{group}.subtotal.{col}", cell)
+    return readings
+
+
+def _requests(rows: list[DataRow], version: str) -> dict[str, Cell]:
+    region = _region(rows, ("本年新收",), ("结转下年度",))
+    if region is None:
+        return {}
+    inside = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7]
+    data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
+    texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
+    has_sub = "逾期" in texts or "不再处理" in texts
+    variants = [has_sub] if version == "2021" and ("逾期" in texts) else ([False] if version == "2019" else [False, True])
+    readings = [r for v in variants for r in _request_readings(data, version, v)]
+    if not readings:
+        return {}
+    return min(readings, key=lambda reading: _failures(reading, version))
+
+
+def _failures(reading: dict[str, Cell], version: str) -> int:
+    values = {k: c.value for k, c in reading.items()}
+    return sum(1 for c in evaluate(values, version) if c.ok is False and c.kind == "definitional")
+
+
+# ---------------------------------------------------------------- table 二
+
+_PROACTIVE_ROWS = [("行政规范性文件", "normative_docs"), ("规范性文件", "normative_docs"), ("规章", "regulations"),
+                   ("行政许可", "licensing"), ("其他对外管理服务事项", "other_mgmt_services"), ("行政处罚", "penalty"),
+                   ("行政强制", "coercion"), ("行政事业性收费", "admin_fees"), ("政府集中采购", "central_procurement")]
+_PROACTIVE_COLUMNS = {
+    "2021": {"regulations": ["issued", "repealed", "in_force"], "normative_docs": ["issued", "repealed", "in_force"],
+             "licensing": ["decisions"], "penalty": ["decisions"], "coercion": ["decisions"], "admin_fees": ["amount"]},
+    "2019": {"regulations": ["new_made", "new_published", "total_published"],
+             "normative_docs": ["new_made", "new_published", "total_published"],
+             "licensing": ["prev_year_items", "change", "decisions"],
+             "other_mgmt_services": ["prev_year_items", "change", "decisions"],
+             "penalty": ["prev_year_items", "change", "decisions"], "coercion": ["prev_year_items", "change", "decisions"],
+             "admin_fees": ["prev_year_items", "change"], "central_procurement": ["projects", "amount"]},
+}
+
+
+def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
+    start = next((r.index for r in rows if "第二十条" in r.label or "主动公开政府信息情况" in r.label), None)
+    if start is None:
+        return {}
+    region = rows[start:stop]
+    headers = "".join(r.label for r in region)
+    columns = _PROACTIVE_COLUMNS["2021" if "本年制发" in headers or "现行有效" in headers else
+                                  "2019" if "本年新制作" in headers or "对外公开总数" in headers else version]
+    out: dict[str, Cell] = {}
+    for row in region:
+        if not row.cells:
+            continue
+        label = norm_label(row.label)
+        item = next((key for name, key in _PROACTIVE_ROWS if label.endswith(name) or label == name), None)
+        if item is None or item not in columns:
+            continue
+        names = columns[item]
+        cells = row.cells
+        if len(cells) > len(names) and len(names) == 1:
+            cells = [c for c in cells if c.value is not None][-1:] or cells[-1:]
+        for name, cell in zip(names, cells[-len(names):]):
+            out.setdefault(f"proactive.{item}.{name}", cell)
+    return out
+
+
+# ---------------------------------------------------------------- table 四
+
+_REVIEW_KEYS = [f"{group}.{col}" for group in ("review", "litigation.direct", "litigation.after_review")
+                for col in ("upheld", "corrected", "other", "pending", "total")]
+
+
+def _review(rows: list[DataRow], begin: int) -> dict[str, Cell]:
+    header = next((r.index for r in rows[begin:] if "行政复议" in r.label and "行政诉讼" in "".join(
+        x.label for x in rows[r.index:r.index + 3])), None)
+    if header is None:
+        return {}
+    values: list[Cell] = []
+    for row in rows[header:header + 12]:
+        if len(row.cells) >= 5:
+            values.extend(row.cells[-15:])
+        if len(values) >= 15:
+            return dict(zip(_REVIEW_KEYS, values[:15]))
+    return {}
+
+
+# ---------------------------------------------------------------- all tables
+
+def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
+    version = "2019" if fmt == "std2019" else "2021"
+    rows = [split_row(r, i) for i, r in enumerate(doc.rows)]
+    requests = _requests(rows, version)
+    table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
+    end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), table3)
+    cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
+    labels = {**cell_labels("2019"), **cell_labels("2021")}
+    figures = []
+    for key, cell in cells.items():
+        unit = cell.unit or _unit(key)
+        figures.append(Figure(label=labels.get(key) or _derived_label(key), value=cell.value, unit=unit,
+                              start=cell.start, end=cell.end, source="table", key=key))
+    return figures
+
+
+def _unit(key: str) -> str:
+    if key == "proactive.admin_fees.amount":
+        return "万元"
+    if key.endswith(("prev_year_items", "change", "projects")):
+        return "项"
+    return "件"
+
+
+def _derived_label(key: str) -> str:
+    parts = key.split(".")
+    group = _GROUPS.get(parts[2], parts[2]) if len(parts) > 3 else key
+    col = COLUMN_LABELS[COLUMNS.index(parts[-1])] if parts[-1] in COLUMNS else parts[-1]
+    return f"{group}（小计）/{col}"

@@ -1,0 +1,207 @@
+"""Figures in prose: `主动公开政府文件41件`, `1万余份`, `二十三件`, `100%`.
+
+A figure is a number followed by a counting unit; its label is the phrase that says what
+is counted, normally the words before the number in the same clause, otherwise the noun
+after the unit (`办理…的2项依申请公开信息事项`). Years, dates, document numbers, list
+ordinals and phone numbers carry no counting unit, which is what keeps them out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+from pipeline.model import Figure
+from pipeline.numbers import parse_number
+
+UNITS = ["万人次", "人次", "件次", "万元", "亿元", "元", "个百分点", "%", "件", "条", "项", "个", "名", "人", "户",
+         "期", "份", "篇", "场", "家", "所", "部", "套", "本", "册", "台", "张", "位", "起", "宗", "次", "栏", "处", "批次"]
+CURRENCY_UNITS = {"万元", "亿元", "元"}
+_CN = "零〇一二两三四五六七八九十百千"
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+FIGURE_RE = re.compile(
+    rf"(?<![\d.A-Za-z第〔\[(（<-])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)"
+    rf"(?:(?P<mult>万|亿)(?![元人]))?(?P<approx>余|多)?(?P<unit>{_UNIT_RE})"
+)
+# A unit character that starts another word: 人民, 条例, 名称, 期间, 次序, 件事, 个工作日 ...
+_NOT_UNIT_AFTER = {"人": "民员", "条": "例款", "名": "称单", "期": "间限", "次": "序", "件": "事", "份": "额",
+                   "个": "工月季小", "部": "门分署", "本": "级机单部届年", "所": "属有在以", "家": "庭", "台": "账",
+                   "张": "贴", "处": "理罚室置", "项": "目", "起": "草诉来"}
+_SINGLE_CN_UNITS = {"件", "条", "起"}
+_PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达)$")
+
+CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
+_OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
+SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_PARENS = re.compile(r"[（(][^（()）]*[）)]")
+_LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
+                   r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
+_TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
+_ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
+_SUFFIX = re.compile(r"^(?!进行|予以|实行|完成|均|已|并|共)[\u4e00-\u9fff《》“”]{1,14}?(?=进行|予以|实行|完成|均|已|并|共|合计|其中|，|。|,|、|；|;|：|\s|$|\d|（|\(|）|\))")
+_GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数"}
+_COUNT_VERBS = {"发布", "公开", "发放", "编发", "报送", "受理", "收到", "办理", "接受", "回应", "征求", "刊发", "制作", "召开",
+                "举办", "开展", "收取", "答复", "办结", "接待", "处理", "新增", "转办", "出台", "印发", "制发", "推送", "更新",
+                "上传", "录入", "审核", "组织", "公示", "解读", "培训"}
+_VERB_ADVERBS = ("主动", "依申请", "共", "累计", "全年")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class _Hit:
+    figure: Figure
+    sentence_start: int
+    suffix: str
+    parent_hint: bool
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    """One tokenizer per process: building its prefix dictionary takes a second."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def _is_figure(match: re.Match, text: str) -> bool:
+    num, unit = match.group("num"), match.group("unit")
+    after = text[match.end():match.end() + 1]
+    if after and after in _NOT_UNIT_AFTER.get(unit[-1], "") and len(unit) == 1:
+        return False
+    if num[0] in _CN:
+        if len(num) == 1 and unit not in _SINGLE_CN_UNITS:
+            return False
+        if parse_number(num) is None:
+            return False
+        if text[match.start() - 1:match.start()] in ("第", "周", "星", "初"):
+            return False
+    return True
+
+
+def _clean_label(raw: str) -> str:
+    label = _PARENS.sub("", raw).strip(" 、，,“”\"'")
+    for _ in range(3):
+        label = _LEAD.sub("", label).strip(" 、，,")
+        label = _TRAIL.sub("", label).strip(" 、，,")
+    return _ENUMERATION.sub(r"\1等", label)
+
+
+def _cut_at_verb(label: str) -> str:
+    """Long labels carry channels and subjects before the counting verb; keep from the verb."""
+    if len(_HAN.findall(label)) <= 14:
+        return label
+    words = _jieba().lcut(label)
+    positions = [i for i, w in enumerate(words) if w in _COUNT_VERBS]
+    if not positions:
+        return label
+    i = positions[-1]
+    while i > 0 and words[i - 1] in _VERB_ADVERBS:
+        i -= 1
+    cut = "".join(words[i:])
+    return cut if len(_HAN.findall(cut)) >= 3 else label
+
+
+def _relative_label(prefix: str, noun: str) -> str:
+    """`办理…转来的2项依申请公开信息事项`: the counting verb plus the noun after the number;
+    other relative clauses (`编入目录的39个单位`) stay whole."""
+    words = _jieba().lcut(prefix)
+    if words and words[0] in _COUNT_VERBS:
+        return words[0] + noun
+    return prefix + noun
+
+
+def _label_core(label: str) -> str:
+    """The counted thing without its verb: 公开各类财政专项资金 → 财政专项资金."""
+    return re.sub(r"^.*?(各类|各项)", "", label)
+
+
+def _value(match: re.Match) -> int | float | None:
+    value = parse_number(match.group("num"))
+    if value is None:
+        return None
+    if match.group("mult"):
+        value = value * (10_000 if match.group("mult") == "万" else 100_000_000)
+        value = int(value) if float(value).is_integer() else value
+    return value
+
+
+def _line_hits(text: str, offset: int) -> list[_Hit]:
+    hits: list[_Hit] = []
+    prev_end = 0
+    for match in FIGURE_RE.finditer(text):
+        if not _is_figure(match, text):
+            continue
+        value = _value(match)
+        if value is None:
+            continue
+        start = match.start()
+        clause_start = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+        paren = _OPEN_PAREN.search(text, clause_start, start)
+        clause_start = paren.start() + 1 if paren else clause_start
+        sentence_start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
+        seg_start = max(clause_start, prev_end)
+        raw = text[seg_start:start]
+        approx = bool(match.group("approx")) or bool(_PREFIX_APPROX.search(raw))
+        raw = _PREFIX_APPROX.sub("", raw)
+        parent_hint = "其中" in text[max(sentence_start, prev_end):start]
+        suffix_match = _SUFFIX.match(text[match.end():])
+        suffix = suffix_match.group(0) if suffix_match else ""
+        unit = match.group("unit")
+        figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
+                        end=offset + match.end() - len(unit), approx=approx)
+        figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
+        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint))
+        prev_end = match.end() + (len(suffix) if _clean_label(raw).endswith("的") or not _clean_label(raw) else 0)
+        while prev_end < len(text) and text[prev_end] in "、和及与,，":
+            if text[prev_end] in ",，":
+                break
+            prev_end += 1
+    _fill_labels(hits, text)
+    return hits
+
+
+def _fill_labels(hits: list[_Hit], text: str) -> None:
+    for i, hit in enumerate(hits):
+        fig = hit.figure
+        if fig.label.endswith("的") and hit.suffix:
+            fig.label = _relative_label(fig.label, hit.suffix)
+        elif not fig.label and hit.suffix:
+            fig.label = hit.suffix
+        elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
+            fig.label = _label_core(hits[i - 1].figure.label) + fig.label
+        else:
+            fig.label = _cut_at_verb(fig.label)
+    for i, hit in enumerate(hits):
+        if hit.figure.label:
+            continue
+        same = [h for h in hits[i + 1:i + 2] + hits[max(0, i - 1):i] if h.sentence_start == hit.sentence_start and h.figure.label]
+        if same:
+            hit.figure.label = same[0].figure.label
+
+
+def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
+    """A figure after 其中 is part of the last figure with the same unit before 其中."""
+    parent_by_unit: dict[str, int] = {}
+    sentence = None
+    in_parts = False
+    for i, hit in enumerate(hits):
+        if hit.sentence_start != sentence:
+            sentence, in_parts, parent_by_unit = hit.sentence_start, False, {}
+        in_parts = in_parts or hit.parent_hint
+        unit = hit.figure.unit or ""
+        if in_parts and unit in parent_by_unit:
+            hit.figure.part_of = figures_offset + parent_by_unit[unit]
+        elif not in_parts:
+            parent_by_unit[unit] = i
+
+
+def extract_text_figures(lines: list[tuple[int, str]]) -> list[Figure]:
+    """Figures of all prose lines, in reading order, with 其中-parts linked by index."""
+    figures: list[Figure] = []
+    for offset, text in lines:
+        hits = _line_hits(text, offset)
+        _link_parts(hits, len(figures))
+        figures.extend(h.figure for h in hits)
+    return figures

@@ -1,0 +1,110 @@
+"""One document through read → normalize → classify → extract → check. Pure: bytes in,
+a result out, so documents can be processed in any order, in parallel, on any engine."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.checks import check_document
+from pipeline.classify import Classification, classify
+from pipeline.extract.keys import assign_keys, qualify_parts
+from pipeline.extract.tables import extract_table_figures
+from pipeline.extract.text import extract_text_figures
+from pipeline.extract.zeros import implicit_zeros
+from pipeline.model import Check, Document, DocumentError, Figure, SourceDoc
+from pipeline.normalize import build_document
+from pipeline.read import read_bytes
+
+EXTRACTOR_VERSION = f"{__version__}+x1"
+
+
+@dataclass
+class Result:
+    doc_id: str
+    source: SourceDoc
+    size: int
+    medium: str | None = None
+    encoding: str | None = None
+    document: Document | None = None
+    classification: Classification | None = None
+    figures: list[Figure] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def is_report(self) -> bool:
+        return self.classification is not None and self.classification.is_report and self.error is None
+
+
+def _figures(doc: Document, fmt: str) -> list[Figure]:
+    table = extract_table_figures(doc, fmt) if fmt in ("std2019", "std2021") else []
+    table_lines = {r.tokens[0].start for r in doc.rows if r.in_table and r.tokens}
+    prose_lines = [(s, t) for s, t in doc.line_texts() if s not in table_lines]
+    text = extract_text_figures(prose_lines)
+    qualify_parts(text)
+    assign_keys(text)
+    explicit = {f.key for f in text if f.key}
+    zeros = implicit_zeros(prose_lines, explicit)
+    return table + text + zeros
+
+
+def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:
+    """A standard report whose tables we could not read is an error, never a partial report."""
+    if fmt not in ("std2019", "std2021", "unknown"):
+        return
+    if any(f.source == "table" for f in figures):
+        return
+    if fmt == "unknown" and not doc.meta.get("images"):
+        return
+    if doc.meta.get("images"):
+        raise DocumentError("standard-format report whose tables are images; OCR is not supported")
+    raise DocumentError("standard-format report but no table could be read")
+
+
+def process_bytes(data: bytes, source: SourceDoc) -> Result:
+    result = Result(doc_id=hashlib.sha256(data).hexdigest(), source=source, size=len(data))
+    try:
+        raw = read_bytes(data, source.path.name, source.content_type)
+        doc = build_document(raw)
+        result.medium, result.encoding, result.document = raw.medium, raw.encoding, doc
+        info = classify(doc, source.issuer, source.adcode)
+        result.classification = info
+        if not info.is_report:
+            return result
+        figures = _figures(doc, info.format)
+        _require_tables(doc, info.format, figures)
+        result.figures = figures
+        result.checks = check_document(figures, info.format)
+    except DocumentError as err:
+        result.error = str(err)
+    return result
+
+
+def process_path(path: Path, source: SourceDoc | None = None) -> Result:
+    source = source or SourceDoc(path=path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        result = Result(doc_id=hashlib.sha256(str(path).encode()).hexdigest(), source=source, size=0)
+        result.error = f"cannot read file: {err.strerror or err}"
+        return result
+    return process_bytes(data, source)
+
+
+def to_contract(result: Result) -> dict:
+    """The JSON of `nianbao extract PATH --json` (shared/eval/CONTRACT.md)."""
+    info = result.classification
+    return {
+        "document": {
+            "title": info.title if info else None, "issuer": info.issuer if info else None,
+            "adcode": info.adcode if info else None, "region": info.region if info else None,
+            "year": info.year if info else None, "format": info.format if info else "unknown",
+            "script": result.document.script if result.document else None, "encoding": result.encoding,
+            "medium": result.medium, "is_report": result.is_report, "doc_id": result.doc_id,
+            "extractor_version": EXTRACTOR_VERSION,
+        },
+        "figures": [f.to_json(i) for i, f in enumerate(result.figures)],
+        "checks": [{"rule": c.rule, "kind": c.kind, "ok": c.ok, "lhs": c.lhs, "rhs": c.rhs} for c in result.checks],
+    }

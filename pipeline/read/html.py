@@ -1,0 +1,176 @@
+"""Portal pages: find the report inside the CMS chrome, keep tables as grids."""
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from pipeline.model import DocumentError, RawDocument, RawTable
+from pipeline.read.boilerplate import is_boilerplate
+from pipeline.read.decode import decode, declared_charset
+
+# Content containers of the common government CMSs (TRS, Hanweb, 开普, Shanghai sites).
+CONTENT_SELECTORS = [
+    ".TRS_Editor", ".trs_editor_view", ".Custom_UnionStyle", "ucapcontent", "#UCAP-CONTENT", "#zoom", "#Zoom",
+    ".pages_content", "#ivs_content", "#webeditorview", "#zoomcon", ".article-content", ".xxgk_content",
+    "#content", ".content", "article",
+]
+_DROP_TAGS = ["script", "style", "noscript", "iframe", "select", "button", "input", "textarea", "svg", "head"]
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "tr", "table",
+    "blockquote", "dd", "dt", "dl", "center", "hr", "header", "footer", "nav", "aside", "pre", "ucapcontent",
+}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_WS = re.compile(r"\s+")
+MIN_CONTENT_HAN = 150
+_KEPT_META = ("ArticleTitle", "PubDate", "ContentSource", "publishdate", "firstpublishedtime", "SiteName")
+
+
+def _han_count(text: str) -> int:
+    return len(_HAN.findall(text))
+
+
+def _density_pick(body: Tag) -> Tag:
+    """Text-density fallback: the block with the most non-link Chinese text, descending
+    while one child holds most of it (so we stop at the article, not the page)."""
+    def score(el: Tag) -> int:
+        links = sum(_han_count(a.get_text()) for a in el.find_all("a"))
+        return _han_count(el.get_text()) - 2 * links
+
+    node = body
+    while True:
+        kids = [c for c in node.find_all(["div", "td", "article", "section", "main"], recursive=False)]
+        kids += [g for c in node.find_all(["div", "article", "section", "main", "table", "tbody", "tr", "td"], recursive=False)
+                 for g in ([] if c.name in ("div", "article", "section", "main", "td") else c.find_all(["td", "div"]))]
+        if not kids:
+            return node
+        best = max(kids, key=score)
+        if score(best) < 0.7 * score(node):
+            return node
+        node = best
+
+
+def find_content(soup: BeautifulSoup) -> Tag:
+    for selector in CONTENT_SELECTORS:
+        for el in soup.select(selector):
+            if _han_count(el.get_text()) >= MIN_CONTENT_HAN:
+                return el
+    body = soup.body or soup
+    return _density_pick(body)
+
+
+def _title(soup: BeautifulSoup) -> str | None:
+    for name in ("ArticleTitle", "articletitle", "title"):
+        meta = soup.find("meta", attrs={"name": name})
+        if meta and meta.get("content", "").strip():
+            return meta["content"].strip()
+    if soup.title and soup.title.get_text(strip=True):
+        return re.split(r"\s*[-_|–—]\s*", soup.title.get_text(strip=True))[0] or None
+    return None
+
+
+def _cell_text(cell: Tag) -> str:
+    """Inline runs join without spaces: Word markup splits words and numbers across spans."""
+    return _WS.sub(" ", "".join(cell.strings)).strip()
+
+
+def _grid(table: Tag) -> RawTable:
+    rows: list[list[str]] = []
+    origins: list[list[int]] = []
+    pending: dict[tuple[int, int], tuple[str, int]] = {}
+    cell_id = 0
+    trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    for r, tr in enumerate(trs):
+        row: list[str] = []
+        orow: list[int] = []
+        col = 0
+        cells = [c for c in tr.find_all(["td", "th"], recursive=False)]
+        for cell in cells:
+            while (r, col) in pending:
+                text, oid = pending.pop((r, col))
+                row.append(text)
+                orow.append(oid)
+                col += 1
+            text = _cell_text(cell)
+            rowspan = _span(cell.get("rowspan"))
+            colspan = _span(cell.get("colspan"))
+            for dc in range(colspan):
+                row.append(text)
+                orow.append(cell_id)
+                for dr in range(1, rowspan):
+                    pending[(r + dr, col + dc)] = (text, cell_id)
+            col += colspan
+            cell_id += 1
+        while (r, col) in pending:
+            text, oid = pending.pop((r, col))
+            row.append(text)
+            orow.append(oid)
+            col += 1
+        if row:
+            rows.append(row)
+            origins.append(orow)
+    return RawTable(rows=rows, origins=origins)
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(str(value).strip()), 100))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _blocks(content: Tag) -> list:
+    blocks: list = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        text = _WS.sub(" ", "".join(buffer)).strip()
+        buffer.clear()
+        for line in text.split("\n"):
+            line = line.strip()
+            if line and not is_boilerplate(line):
+                blocks.append(line)
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, NavigableString):
+                if type(child) is NavigableString:
+                    buffer.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            if child.name == "table" and not child.find("table"):
+                flush()
+                grid = _grid(child)
+                if grid.rows:
+                    blocks.append(grid)
+                continue
+            block = child.name in _BLOCK_TAGS
+            if block:
+                flush()
+            walk(child)
+            if block:
+                flush()
+
+    walk(content)
+    flush()
+    return blocks
+
+
+def read(data: bytes) -> RawDocument:
+    text, encoding = decode(data, declared_charset(data))
+    try:
+        soup = BeautifulSoup(text, "lxml")
+    except Exception as err:  # lxml raises several types on pathological markup
+        raise DocumentError(f"unparseable HTML: {err}") from err
+    title = _title(soup)
+    meta = {m.get("name"): m.get("content") for m in soup.find_all("meta") if m.get("name") and m.get("content")}
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    content = find_content(soup)
+    images = len(content.find_all("img"))
+    blocks = _blocks(content)
+    if not blocks:
+        raise DocumentError("no readable text in the HTML page")
+    return RawDocument(blocks=blocks, medium="html", title=title, encoding=encoding,
+                       meta={"images": images, **{k: v for k, v in meta.items() if k in _KEPT_META}})

@@ -1,0 +1,103 @@
+"""PDF text layers through pdfplumber. Prose lines that wrap at the margin are joined back
+into paragraphs; table rows stay one printed line each, for the table parser."""
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+import pdfplumber
+
+from pipeline.model import DocumentError, RawDocument
+from pipeline.read.boilerplate import is_boilerplate
+
+_PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,3}[-—–－\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$")
+_ROW_NUMBERS = re.compile(r"(?:^|\s)(?:[+-]?[\d,]+(?:\.\d+)?\s+){2,}[+-]?[\d,]+(?:\.\d+)?\s*$")
+_HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
+_SENTENCE_END = tuple("。；！？：:;")
+
+
+def _is_table_row(text: str) -> bool:
+    """A printed table row ends in three or more numbers in a row ('21 0 0 0 0 0 21')."""
+    return bool(_ROW_NUMBERS.search(text))
+
+
+def _page_lines(page) -> list[dict]:
+    lines = page.extract_text_lines(layout=False, strip=True, return_chars=False)
+    return [ln for ln in lines if ln["text"].strip() and not _PAGE_NUMBER.match(ln["text"].strip())]
+
+
+def _join_wrapped(lines: list[dict], right: float) -> list[str]:
+    """A line that reaches the right margin and ends mid-sentence continues on the next line."""
+    out: list[str] = []
+    carry = ""
+    for i, line in enumerate(lines):
+        text = line["text"].strip()
+        nxt = lines[i + 1]["text"].strip() if i + 1 < len(lines) else ""
+        full = line["x1"] >= right - 3 * _char_width(line)
+        wraps = (full and not text.endswith(_SENTENCE_END) and not _is_table_row(text)
+                 and nxt and not _HEADING.match(nxt) and not _is_table_row(nxt))
+        carry += text
+        if not wraps:
+            out.append(carry)
+            carry = ""
+    if carry:
+        out.append(carry)
+    return out
+
+
+def _right_margin(lines: list[dict]) -> float:
+    """The prose column's right edge: the most common end of long lines (tables may reach further)."""
+    ends = Counter(round(ln["x1"]) for ln in lines if len(ln["text"]) >= 15)
+    if not ends:
+        return max(ln["x1"] for ln in lines)
+    top = max(ends.values())
+    return min(x for x, n in ends.items() if n >= top * 0.5)
+
+
+def _pdf_title(pdf) -> str | None:
+    """WPS writes little-endian UTF-16 titles that pdfminer decodes as PDFDocEncoding
+    mojibake, so read the raw bytes of the info dictionary instead."""
+    try:
+        raw = pdf.doc.info[0].get("Title") if pdf.doc.info else None
+    except (AttributeError, IndexError, KeyError):
+        return None
+    if not isinstance(raw, bytes) or not raw:
+        return None
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if raw.startswith(bom):
+            return raw[2:].decode(codec, "ignore").strip("\x00 ") or None
+    try:
+        return raw.decode("utf-8").strip() or None
+    except UnicodeDecodeError:
+        return None
+
+
+def _char_width(line: dict) -> float:
+    return max(8.0, line["bottom"] - line["top"])
+
+
+def read(data: bytes) -> RawDocument:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = list(pdf.pages)
+    except Exception as err:  # pdfminer raises many types on damaged files
+        raise DocumentError(f"corrupt or truncated PDF ({type(err).__name__})") from err
+    with pdf:
+        try:
+            per_page = [_page_lines(p) for p in pages]
+        except Exception as err:
+            raise DocumentError(f"corrupt or truncated PDF ({type(err).__name__})") from err
+        for number, (page, lines) in enumerate(zip(pages, per_page), start=1):
+            if not lines:
+                what = "page is an image (no text layer)" if page.images else "page has no text"
+                if page.images or len(pages) == 1:
+                    raise DocumentError(f"PDF page {number}: {what}; OCR is not supported")
+        title = _pdf_title(pdf)
+    all_lines = [ln for lines in per_page for ln in lines]
+    if not all_lines:
+        raise DocumentError("PDF has no text layer (scanned images?); OCR is not supported")
+    right = _right_margin(all_lines)
+    blocks: list = [t for t in _join_wrapped(all_lines, right) if not is_boilerplate(t)]
+    return RawDocument(blocks=blocks, medium="pdf", title=title,
+                       meta={"pages": len(pages)})
