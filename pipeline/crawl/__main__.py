@@ -1,0 +1,38 @@
+"""`python -m pipeline.crawl --raw DIR < config.json`: one crawl in a fresh process.
+
+`run_crawl` starts this; people use `nianbao crawl`. The lock is taken before Scrapy is
+even imported, so a second run fails within moments.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.config import config_from_json
+from pipeline.crawl.lock import CrawlLocked, crawl_lock
+
+EXIT_FAILED = 1
+EXIT_LOCKED = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.crawl",
+                                     description="Crawl into a raw/ directory; the config (JSON) comes on stdin.")
+    parser.add_argument("--raw", type=Path, required=True)
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    config = config_from_json(sys.stdin.read())
+    try:
+        with crawl_lock(args.raw):
+            from pipeline.crawl.process import crawl_blocking
+
+            reason = crawl_blocking(config, args.raw, args.log_level)
+    except CrawlLocked as exc:
+        print(f"nianbao crawl: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    return 0 if reason else EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Scrapy settings derived from the crawl config: politeness, safety and budget in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.config import CrawlConfig
+
+_MIDDLEWARES = "pipeline.crawl.middlewares"
+
+
+def user_agent(contact: str) -> str:
+    return f"nianbao/{__version__} (+{contact})"
+
+
+def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> dict[str, Any]:
+    crawl = config.settings
+    return {
+        "NIANBAO_CONFIG": config,
+        "NIANBAO_RAW_DIR": str(raw_dir),
+        "USER_AGENT": user_agent(crawl.user_agent_contact),
+        "ROBOTSTXT_OBEY": True,
+        "DOWNLOAD_DELAY": crawl.delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_host,
+        "DOWNLOAD_SLOTS": {
+            host: {"delay": source.delay, "concurrency": crawl.concurrency_per_host}
+            for source in config.sources if source.delay is not None
+            for host in source.allowed_hosts
+        },
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": crawl.delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(60.0, crawl.delay),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency_per_host),
+        "RETRY_ENABLED": True,
+        "RETRY_TIMES": 2,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "CLOSESPIDER_PAGECOUNT": crawl.max_pages,
+        "CLOSESPIDER_TIMEOUT": crawl.max_seconds,
+        "DOWNLOADER_MIDDLEWARES": {
+            f"{_MIDDLEWARES}.AllowedHostsMiddleware": 50,  # before robots.txt: never touch other hosts
+            f"{_MIDDLEWARES}.BackoffMiddleware": 560,
+            # Replaced by AllowedHostsMiddleware, which also reports what it drops.
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+        },
+        "ITEM_PIPELINES": {"pipeline.crawl.storage.RawStorePipeline": 100},
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "LOG_LEVEL": log_level,
+    }

@@ -1,0 +1,171 @@
+"""The spider: listing pages → report pages → attachments, never fetching a stored body twice.
+
+What is already in raw/ steers each run. Listing pages are re-checked with conditional
+GET; on 304 the stored copy is parsed instead, so links a killed run never reached are
+still found. Report pages with a stored body are not requested again, but their stored
+copy is parsed for attachments for the same reason.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import scrapy
+from scrapy import Request
+from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.responsetypes import responsetypes
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.python.failure import Failure
+
+from pipeline.config import CrawlConfig
+from pipeline.crawl.links import attachment_links, pagination_links, report_links
+from pipeline.crawl.middlewares import HostNotAllowed
+from pipeline.crawl.storage import Fetched
+from pipeline.raw import FetchRecord, RawStore, utc_now
+
+# Outcomes not worth retrying every run; they are checked again after a cool-down.
+_PERMANENT_STATUSES = {404, 410}
+_PERMANENT_ERRORS = {"too_large", "host", "robots"}
+
+
+class ReportSpider(scrapy.Spider):
+    name = "nianbao"
+
+    def __init__(self, config: CrawlConfig, raw_dir: str | Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.store = RawStore(raw_dir)
+        self.stored = self.store.latest_stored()
+        self.resting = resting_urls(self.store.latest_by_url().values(), config.settings.recheck_failed_days)
+
+    async def start(self):
+        for index, source in enumerate(self.config.sources):
+            for url in source.listing:
+                yield self._listing_request(url, index, referrer=None)
+
+    def on_listing(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            yield self._fetched(response, body=None)
+            page = self._replay(_origin(response.request), response.meta)
+        else:
+            yield self._fetched(response, body=response.body)
+            page = response
+        if isinstance(page, TextResponse):
+            yield from self._follow_listing(page)
+
+    def on_document(self, response: Response) -> Iterator[Any]:
+        yield self._fetched(response, body=response.body)
+        if response.meta["kind"] == "report" and isinstance(response, TextResponse):
+            yield from self._follow_report(response)
+
+    def on_failure(self, failure: Failure) -> Iterator[Fetched]:
+        request = failure.request
+        status, error = describe_failure(failure)
+        self.logger.info("Failed %s: %s", request.url, error)
+        yield Fetched(self._record(request, status=status, error=error))
+
+    def _follow_listing(self, page: TextResponse) -> Iterator[Request]:
+        index = page.meta["source"]
+        source = self.config.sources[index]
+        for url in pagination_links(page):
+            yield self._listing_request(url, index, referrer=page.url)
+        for url in report_links(page, source.link_selector, source.link_pattern):
+            yield from self._document(url, "report", index, referrer=page.url)
+
+    def _follow_report(self, page: TextResponse) -> Iterator[Request]:
+        for url in attachment_links(page):
+            yield from self._document(url, "attachment", page.meta["source"], referrer=page.url)
+
+    def _document(self, url: str, kind: str, index: int, referrer: str) -> Iterator[Request]:
+        if url in self.stored:
+            page = self._replay(url, self._meta(index, kind, referrer)) if kind == "report" else None
+            if isinstance(page, TextResponse):
+                yield from self._follow_report(page)
+            return
+        if url in self.resting:
+            self.logger.debug("Not retrying %s yet: %s", url, self.resting[url])
+            return
+        yield Request(url, callback=self.on_document, errback=self.on_failure,
+                      meta=self._meta(index, kind, referrer))
+
+    def _listing_request(self, url: str, index: int, referrer: str | None) -> Request:
+        headers = {}
+        previous = self.stored.get(url)
+        if previous and self.store.object_path(previous.sha256).exists():
+            if previous.etag:
+                headers["If-None-Match"] = previous.etag
+            if previous.last_modified:
+                headers["If-Modified-Since"] = previous.last_modified
+        meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304]}
+        return Request(url, headers=headers, callback=self.on_listing, errback=self.on_failure, meta=meta)
+
+    def _meta(self, index: int, kind: str, referrer: str | None) -> dict[str, Any]:
+        """Everything a callback needs travels in meta, so stored copies can be replayed."""
+        meta: dict[str, Any] = {"source": index, "kind": kind, "referrer": referrer}
+        if self.config.sources[index].delay is not None:
+            meta["autothrottle_dont_adjust_delay"] = True  # the source's own delay is a promise
+        return meta
+
+    def _replay(self, url: str, meta: dict[str, Any]) -> Response | None:
+        """The stored body of `url` as a response, for link extraction without a request."""
+        record = self.stored.get(url)
+        body = self.store.read(record.sha256) if record else None
+        if body is None:
+            return None
+        headers = {"Content-Type": record.content_type} if record.content_type else {}
+        cls = responsetypes.from_args(headers=headers, url=url, body=body)
+        return cls(url=url, body=body, headers=headers, request=Request(url, meta=meta))
+
+    def _fetched(self, response: Response, body: bytes | None) -> Fetched:
+        record = self._record(response.request, status=response.status, etag=_header(response, "ETag"),
+                              last_modified=_header(response, "Last-Modified"),
+                              content_type=_header(response, "Content-Type"))
+        return Fetched(record, body)
+
+    def _record(self, request: Request, **fields: Any) -> FetchRecord:
+        source = self.config.sources[request.meta["source"]]
+        return FetchRecord(url=_origin(request), kind=request.meta["kind"], fetched_at=utc_now(),
+                           referrer=request.meta.get("referrer"), issuer=source.name, adcode=source.adcode,
+                           **fields)
+
+
+def describe_failure(failure: Failure) -> tuple[int | None, str]:
+    """(HTTP status, 'code: detail'); the code decides whether the next run retries."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return status, f"http: HTTP {status}"
+    if failure.check(HostNotAllowed):
+        return None, f"host: {failure.value}"
+    if failure.check(IgnoreRequest):
+        return None, "robots: forbidden by robots.txt"
+    if failure.check(DownloadCancelledError):
+        return None, f"too_large: {failure.value}"
+    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
+        return None, f"timeout: {failure.value}"
+    return None, f"network: {failure.type.__name__}: {failure.value}"
+
+
+def resting_urls(latest: Iterable[FetchRecord], days: float) -> dict[str, str]:
+    """URLs whose last outcome was permanent and recent: re-asking each week would only
+    repeat a 404 or re-download an oversized file."""
+    since = datetime.now(timezone.utc) - timedelta(days=days)
+    return {
+        record.url: record.error
+        for record in latest
+        if record.sha256 is None
+        and (record.status in _PERMANENT_STATUSES or record.error_code in _PERMANENT_ERRORS)
+        and datetime.fromisoformat(record.fetched_at) > since
+    }
+
+
+def _header(response: Response, name: str) -> str | None:
+    return response.headers.get(name, b"").decode("latin-1") or None
+
+
+def _origin(request: Request) -> str:
+    """The URL as linked, before redirects: the key the next run looks up."""
+    return request.meta.get("redirect_urls", [request.url])[0]
