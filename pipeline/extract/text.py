@@ -75,7 +75,8 @@ def _is_figure(match: re.Match, text: str) -> bool:
             return False
         if parse_number(num) is None:
             return False
-        if text[match.start() - 1:match.start()] in ("第", "周", "星", "初"):
+        before = text[max(0, match.start() - 1):match.start()]
+        if before in ("第", "周", "星", "初") or (before and before in _CN):
             return False
     return True
 
@@ -96,7 +97,7 @@ def _cut_at_verb(label: str) -> str:
     positions = [i for i, w in enumerate(words) if w in _COUNT_VERBS]
     if not positions:
         return label
-    i = positions[-1]
+    i = positions[0]
     while i > 0 and words[i - 1] in _VERB_ADVERBS:
         i -= 1
     cut = "".join(words[i:])
@@ -153,7 +154,9 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
         hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint))
-        prev_end = match.end() + (len(suffix) if _clean_label(raw).endswith("的") or not _clean_label(raw) else 0)
+        cleaned = _clean_label(raw)
+        takes_suffix = not cleaned or cleaned.endswith("的") or cleaned in _COUNT_VERBS
+        prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
             if text[prev_end] in ",，":
                 break
@@ -167,8 +170,8 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         fig = hit.figure
         if fig.label.endswith("的") and hit.suffix:
             fig.label = _relative_label(fig.label, hit.suffix)
-        elif not fig.label and hit.suffix:
-            fig.label = hit.suffix
+        elif hit.suffix and (not fig.label or fig.label in _COUNT_VERBS):
+            fig.label = fig.label + hit.suffix
         elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
             fig.label = _label_core(hits[i - 1].figure.label) + fig.label
         else:
