@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -46,14 +46,17 @@ class Region:
     parent: str | None
 
 
-# A short form ("洪泽" for 洪泽区) is only trusted when what follows says it is a place
-# name of that level or a government body: bare stems such as 朝阳, 西湖, 中山, 鼓楼 are
-# everyday words. A county suffix that differs from the current one is accepted on
-# purpose: 洪泽县 is the pre-2016 name of 洪泽区.
+# A short form ("洪泽" for 洪泽区) is only trusted when it starts a word and what follows
+# says it is a place name of that level or a government body: bare stems such as 朝阳,
+# 西湖, 中山, 鼓楼 are everyday words, and 雄安新区 must not yield 安新 + 区. A county
+# suffix that differs from the current one is accepted on purpose: 洪泽县 is the
+# pre-2016 name of 洪泽区.
 _GOVERNMENT = ("人民政府", "政府")
-_ZONES = ("综合实验区", "经济技术开发区", "经济开发区", "高新技术产业开发区", "高新区", "开发区")
+_ZONES = (
+    "综合实验区", "经济技术开发区", "经济开发区", "高新技术产业开发区", "高新区", "开发区", "工业园区",
+)
 _FOLLOWERS = {
-    "province": ("省", *_GOVERNMENT),
+    "province": ("省", *_GOVERNMENT, *_ZONES),
     "city": ("市", "州", "盟", "地区", *_GOVERNMENT, *_ZONES),
     "county": ("区", "县", "市", "旗", *_GOVERNMENT, *_ZONES),
 }
@@ -81,8 +84,8 @@ class _Name(NamedTuple):
 
 
 class _Mention(NamedTuple):
-    start: int
     end: int
+    glued: bool  # starts right where the previous mention ended
     regions: tuple[Region, ...]
 
 
@@ -94,7 +97,8 @@ class _Index:
 
 
 def _stem(name: str, level: str) -> str | None:
-    """Short form of a name, or None when it would be a single, ambiguous character."""
+    """Short form of a name; None if nothing shorter of at least two characters is left,
+    since one character (忠 of 忠县) would match everywhere."""
     base = next((name[: -len(s)] for s in _SUFFIXES[level] if name.endswith(s)), name)
     if "自治" in name:
         stripped = _ETHNIC_RUN.sub("", base)
@@ -116,6 +120,10 @@ def _lineages(parents: dict[str, str | None]) -> dict[str, tuple[str, ...]]:
     return {code: chain(code) for code in parents}
 
 
+def _longest_first(name: _Name) -> tuple[int, str]:
+    return -len(name.text), name.text
+
+
 def _name_index(regions: dict[str, Region]) -> dict[str, tuple[_Name, ...]]:
     full: dict[str, list[Region]] = {}
     short: dict[str, list[Region]] = {}
@@ -128,7 +136,7 @@ def _name_index(regions: dict[str, Region]) -> dict[str, tuple[_Name, ...]]:
     for text in full.keys() | short.keys():
         entry = _Name(text, tuple(full.get(text, ())), tuple(short.get(text, ())))
         by_prefix.setdefault(text[:2], []).append(entry)
-    return {k: tuple(sorted(v, key=lambda n: -len(n.text))) for k, v in by_prefix.items()}
+    return {k: tuple(sorted(v, key=_longest_first)) for k, v in by_prefix.items()}
 
 
 @cache
@@ -163,20 +171,26 @@ def _prefer_ancestors(idx: _Index, regions: tuple[Region, ...]) -> tuple[Region,
     )
 
 
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
 def _match_at(
-    idx: _Index, text: str, i: int, names: tuple[_Name, ...]
+    idx: _Index, text: str, i: int, names: tuple[_Name, ...], glued: bool
 ) -> _Mention | None:
-    """Longest of ``names`` starting at i; short forms count only before an accepted
-    follower."""
+    """Longest of ``names`` starting at i; see _FOLLOWERS for when short forms count."""
+    word_start = glued or i == 0 or not _is_han(text[i - 1])
     for name in names:
         if not text.startswith(name.text, i):
             continue
         end = i + len(name.text)
         found = name.full + tuple(
-            r for r in name.short if text.startswith(_FOLLOWERS[r.level], end)
+            r
+            for r in name.short
+            if word_start and text.startswith(_FOLLOWERS[r.level], end)
         )
         if found:
-            return _Mention(i, end, _prefer_ancestors(idx, found))
+            return _Mention(end, glued, _prefer_ancestors(idx, found))
     return None
 
 
@@ -187,7 +201,8 @@ def _scan(idx: _Index, text: str) -> list[_Mention]:
     i = 0
     while i < len(text) - 1:
         names = lookup(text[i : i + 2])
-        mention = _match_at(idx, text, i, names) if names else None
+        glued = bool(mentions) and mentions[-1].end == i
+        mention = _match_at(idx, text, i, names, glued) if names else None
         if mention:
             mentions.append(mention)
             i = mention.end
@@ -217,11 +232,11 @@ def _resolve(idx: _Index, mentions: list[_Mention]) -> tuple[Region, ...]:
     if not mentions:
         return ()
     current = mentions[0].regions
-    for previous, mention in zip(mentions, mentions[1:]):
+    for mention in mentions[1:]:
         narrowed = _narrow(idx, current, mention)
         if narrowed is not None:
             current = narrowed
-        elif mention.start == previous.end:
+        elif mention.glued:
             return ()
     return current
 
@@ -229,7 +244,7 @@ def _resolve(idx: _Index, mentions: list[_Mention]) -> tuple[Region, ...]:
 def _chains(mentions: list[_Mention]) -> list[list[_Mention]]:
     chains: list[list[_Mention]] = []
     for mention in mentions:
-        if chains and chains[-1][-1].end == mention.start:
+        if chains and mention.glued:
             chains[-1].append(mention)
         else:
             chains.append([mention])
@@ -296,7 +311,7 @@ def regions_frame() -> "pandas.DataFrame":
     for region in idx.regions.values():
         lineage = [idx.regions[c] for c in idx.lineage[region.adcode]]
         city = next((r.adcode for r in lineage if r.level == "city"), None)
-        records.append({**region.__dict__, "province": lineage[0].adcode, "city": city})
+        records.append({**asdict(region), "province": lineage[0].adcode, "city": city})
     return pandas.DataFrame.from_records(
         records, columns=["adcode", "name", "full_name", "level", "parent", "province", "city"]
     )
