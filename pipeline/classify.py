@@ -79,7 +79,9 @@ def find_issuer(doc: Document, title: str | None) -> str | None:
         name = re.sub(r"办公室$", "", name) if name.endswith("人民政府办公室") else name
         if len(name) >= 4:
             counts[name] = counts.get(name, 0) + 1
-    return max(counts, key=counts.get) if counts else None
+    placed = {n: c for n, c in counts.items() if regions.find_region(n) is not None}
+    pool = placed or counts
+    return max(pool, key=lambda n: (pool[n], len(n))) if pool else None
 
 
 def find_format(doc: Document, is_report: bool) -> str:

@@ -43,6 +43,7 @@ class Hit:
     path: str
     status: int
     conditional: bool
+    user_agent: str
 
 
 @dataclass
@@ -81,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
         conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
         status = self._answer(path)
         with self.portal.lock:
-            self.portal.hits.append(Hit(path, status, conditional))
+            self.portal.hits.append(Hit(path, status, conditional, self.headers.get("User-Agent", "")))
 
     def _answer(self, path: str) -> int:
         if path == FLAKY and path not in self.portal.failed_once:

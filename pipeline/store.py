@@ -1,0 +1,137 @@
+"""load: the DuckDB warehouse. Each batch is one transaction that replaces the rows of the
+documents it carries, bulk-inserted from pandas, so re-running changes nothing."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pandas as pd
+
+from pipeline.metrics import dictionary_rows
+from pipeline.process import EXTRACTOR_VERSION, Result
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+DEFAULT_WAREHOUSE = Path("warehouse/nianbao.duckdb")
+_TABLES = ("figures", "checks", "reports", "documents", "errors")
+CURRENCY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
+
+
+@contextmanager
+def connect(path: Path = DEFAULT_WAREHOUSE, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            execute(con, SCHEMA.read_text(encoding="utf-8"))
+            _seed_reference(con)
+        yield con
+    finally:
+        con.close()
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
+    """Run a statement and drain its result, so the connection is free for the next one."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
+    """DuckDB 2 keeps a result open until it is fully fetched; fetchall closes it."""
+    return con.execute(sql, params or []).fetchall()[0][0]
+
+
+def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The data dictionary and the region table are reference data: loaded once."""
+    if scalar(con, "SELECT count(*) FROM metrics") == 0:
+        metrics = pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"})
+        con.register("metrics_df", metrics)
+        execute(con, "INSERT INTO metrics SELECT key, label_zh, label_en, unit, table_name, formats, meaning FROM metrics_df")
+        con.unregister("metrics_df")
+    if scalar(con, "SELECT count(*) FROM regions") == 0:
+        from pipeline.regions import regions_frame
+
+        con.register("regions_df", regions_frame())
+        execute(con, "INSERT INTO regions SELECT adcode, name, full_name, level, parent, province, city FROM regions_df")
+        con.unregister("regions_df")
+
+
+def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """doc_id → extractor version it was last processed with (errors count as processed)."""
+    rows = execute(con, """SELECT d.doc_id, coalesce(r.extractor_version, '') FROM documents d
+                           LEFT JOIN reports r ON r.doc_id = d.doc_id""")
+    return {doc_id: version for doc_id, version in rows}
+
+
+def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.DataFrame]:
+    docs, reports, figures, checks, errors = [], [], [], [], []
+    for res in results:
+        src = res.source
+        docs.append({"doc_id": res.doc_id, "path": str(src.path), "url": src.url, "referrer": src.referrer,
+                     "fetched_at": src.fetched_at, "content_type": src.content_type, "medium": res.medium,
+                     "encoding": res.encoding, "bytes": res.size, "loaded_at": now})
+        if res.error:
+            errors.append({"run_id": run_id, "doc_id": res.doc_id, "path": str(src.path), "url": src.url,
+                           "reason": res.error, "occurred_at": now})
+        if not res.is_report:
+            continue
+        info, text = res.classification, res.document.text
+        reports.append({"report_id": res.doc_id, "doc_id": res.doc_id, "title": info.title, "issuer": info.issuer,
+                        "adcode": info.adcode, "region": info.region, "year": info.year, "format": info.format,
+                        "script": res.document.script, "extractor_version": EXTRACTOR_VERSION,
+                        "figures": len(res.figures), "failed_checks": sum(1 for c in res.checks if c.ok is False)})
+        for i, f in enumerate(res.figures):
+            base = f.value * CURRENCY[f.unit] if f.value is not None and f.unit in CURRENCY else None
+            figures.append({"report_id": res.doc_id, "figure_id": i, "key": f.key, "label": f.label, "value": f.value,
+                            "unit": f.unit, "value_base": base, "approx": f.approx, "implicit": f.implicit,
+                            "source": f.source, "start": f.start, "end": f.end,
+                            "snippet": text[max(0, f.start - 20):f.end + 20].replace("\n", " "), "part_of": f.part_of})
+        checks.extend({"report_id": res.doc_id, "rule": c.rule, "kind": c.kind, "ok": c.ok, "lhs": c.lhs, "rhs": c.rhs}
+                      for c in res.checks)
+    columns = {
+        "documents": ["doc_id", "path", "url", "referrer", "fetched_at", "content_type", "medium", "encoding", "bytes", "loaded_at"],
+        "reports": ["report_id", "doc_id", "title", "issuer", "adcode", "region", "year", "format", "script",
+                    "extractor_version", "figures", "failed_checks"],
+        "figures": ["report_id", "figure_id", "key", "label", "value", "unit", "value_base", "approx", "implicit", "source",
+                    "start", "end", "snippet", "part_of"],
+        "checks": ["report_id", "rule", "kind", "ok", "lhs", "rhs"],
+        "errors": ["run_id", "doc_id", "path", "url", "reason", "occurred_at"],
+    }
+    data = {"documents": docs, "reports": reports, "figures": figures, "checks": checks, "errors": errors}
+    return {name: pd.DataFrame(rows, columns=columns[name]).astype({"value": "float64"} if name == "figures" else {})
+            for name, rows in data.items()}
+
+
+def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: str) -> None:
+    """Replace everything the batch's documents had, in one transaction."""
+    if not results:
+        return
+    frames = _frames(results, run_id, datetime.now(timezone.utc).replace(tzinfo=None))
+    ids = pd.DataFrame({"doc_id": [r.doc_id for r in results]})
+    execute(con, "BEGIN TRANSACTION")
+    try:
+        con.register("batch_ids", ids)
+        for table in _TABLES:
+            column = "report_id" if table in ("figures", "checks", "reports") else "doc_id"
+            execute(con, f"DELETE FROM {table} WHERE {column} IN (SELECT doc_id FROM batch_ids)")
+        for table in ("documents", "reports", "figures", "checks", "errors"):
+            frame = frames[table]
+            if len(frame):
+                con.register("batch_frame", frame)
+                execute(con, f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in frame.columns)}) "
+                            f"SELECT * FROM batch_frame")
+                con.unregister("batch_frame")
+        con.unregister("batch_ids")
+        execute(con, "COMMIT")
+    except Exception:
+        execute(con, "ROLLBACK")
+        raise
+
+
+def record_run(con: duckdb.DuckDBPyConnection, row: dict) -> None:
+    con.register("run_row", pd.DataFrame([row]))
+    execute(con, "DELETE FROM runs WHERE run_id = ?", [row["run_id"]])
+    execute(con, "INSERT INTO runs BY NAME SELECT * FROM run_row")
+    con.unregister("run_row")
