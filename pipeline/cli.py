@@ -4,12 +4,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from pipeline.config import ConfigError, CrawlConfig, load_sources, single_source_config
 from pipeline.process import process_path, to_contract
 from pipeline.runner import collect, process_documents
 from pipeline.store import DEFAULT_WAREHOUSE, connect
+
+if TYPE_CHECKING:
+    from pipeline.crawl import CrawlStats
+    from pipeline.model import SourceDoc
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="政府信息公开工作年度报告 → DuckDB")
 
@@ -44,27 +50,97 @@ def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF
 SAMPLES = Path("raw/samples")
 
 
+RAW = Path("raw")
+_SOURCES = typer.Option(None, "--sources", help="sources file (TOML) of portal columns to crawl")
+_LISTING = typer.Option(None, "--listing", help="one annual-report column URL to crawl (with --issuer, --adcode)")
+_ISSUER = typer.Option(None, "--issuer", help="the issuer of --listing")
+_ADCODE = typer.Option(None, "--adcode", help="the 6-digit adcode of --listing's issuer")
+_RAW = typer.Option(RAW, "--raw", help="raw store directory the crawl writes")
+
+
 @app.command()
-def run(paths: list[Path] = typer.Argument(None, help="files or folders (default: raw/samples/)"),
+def run(paths: list[Path] = typer.Argument(None, help="files or folders (default: raw/samples/ unless crawling)"),
         warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w", help="DuckDB file"),
         force: bool = typer.Option(False, "--force", help="re-extract documents already stored"),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table")) -> None:
-    """Process saved documents into the warehouse (incremental: unchanged documents are skipped)."""
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table"),
+        sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
+        adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+    """Process saved documents into the warehouse (incremental: unchanged documents are skipped).
+
+    With --sources or --listing, crawl first and process every snapshot in --raw.
+    """
     from pipeline.report import print_summary, progress_bar
 
-    targets = list(paths or [SAMPLES])
+    crawl_config = _crawl_config(sources, listing, issuer, adcode)
+    crawl_stats = _crawl(crawl_config, raw) if crawl_config else None
+    targets = list(paths or ([] if crawl_stats else [SAMPLES]))
     missing = [p for p in targets if not p.exists()]
     if missing:
         typer.echo(f"nianbao: {missing[0]}: no such file or folder", err=True)
         raise typer.Exit(EXIT_USAGE)
-    docs = collect(targets)
+    docs = collect(targets) + (_snapshots(raw) if crawl_stats else [])
     with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
         summary = process_documents(docs, warehouse, force=force, progress=advance)
     for path, reason in summary.failed:
         typer.echo(f"nianbao: {path}: {reason}", err=True)
     if not quiet:
         print_summary(summary, warehouse)
-    raise typer.Exit(summary.exit_code)
+    raise typer.Exit(summary.exit_code or (EXIT_DOC_FAILED if crawl_stats and crawl_stats.failed else EXIT_OK))
+
+
+@app.command()
+def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
+          adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+    """Fetch annual reports from portal columns into the raw store: polite, incremental, resumable.
+
+    Exit code 1 when a page could not be fetched (see raw/fetch_log.jsonl), 2 on a bad sources file or when another crawl is using the same raw store.
+    """
+    config = _crawl_config(sources, listing, issuer, adcode)
+    if config is None:
+        typer.echo("nianbao crawl: give --sources FILE, or --listing URL --issuer NAME --adcode CODE", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    stats = _crawl(config, raw)
+    raise typer.Exit(EXIT_DOC_FAILED if stats.failed else EXIT_OK)
+
+
+def _crawl_config(sources: Path | None, listing: str | None, issuer: str | None,
+                  adcode: str | None) -> CrawlConfig | None:
+    """The crawl the options ask for, or None; bad options end the command with exit code 2."""
+    try:
+        if sources and listing:
+            raise ConfigError("give either --sources or --listing, not both")
+        if sources:
+            return load_sources(sources)
+        if listing or issuer or adcode:
+            if not (listing and issuer and adcode):
+                raise ConfigError("--listing needs --issuer and --adcode")
+            return single_source_config(listing, issuer, adcode)
+    except ConfigError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    return None
+
+
+def _crawl(config: CrawlConfig, raw: Path) -> CrawlStats:
+    from pipeline.crawl import CrawlError, CrawlLocked, run_crawl
+
+    try:
+        stats = run_crawl(config, raw)
+    except CrawlLocked as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    except CrawlError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_DOC_FAILED) from exc
+    typer.echo(f"crawl: {stats.seen} fetched, {stats.new} new, {stats.unchanged} unchanged, {stats.failed} failed, "
+               f"{stats.blocked} refused by robots.txt or host list; {len(stats.new_docs)} new documents", err=True)
+    return stats
+
+
+def _snapshots(raw: Path) -> list[SourceDoc]:
+    from pipeline.raw import RawStore
+
+    return RawStore(raw).snapshots()
 
 
 @app.command()

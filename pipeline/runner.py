@@ -51,8 +51,10 @@ def _digest(path: Path) -> str | None:
 
 
 def _work(source: SourceDoc) -> Result:
+    """Runs in a pool worker: only what loading needs travels back (the text, not the rows)."""
     result = process_path(source.path, source)
-    result.document = result.document if result.is_report else None
+    if result.document is not None:
+        result.document.rows, result.document.lines = [], []
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.checks import evaluate
 from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, request_rows
@@ -98,6 +99,7 @@ def norm_label(text: str) -> str:
     return re.sub(r"^[一二三四五六七八九十]+\.", "", text)
 
 
+@lru_cache(maxsize=512)
 def _leaf_text(label: str) -> str:
     """The distinctive part of a template label, without its numbering."""
     text = norm_label(label)

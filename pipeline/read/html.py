@@ -50,20 +50,30 @@ def _density_pick(body: Tag) -> Tag:
         node = best
 
 
+_RANK = {sel: rank for rank, sel in enumerate(CONTENT_SELECTORS)}
+
+
+def _selector_rank(tag: Tag) -> int | None:
+    """Best CONTENT_SELECTORS position the tag matches (they are all simple selectors)."""
+    keys = [tag.name, f"#{tag.get('id')}"] + [f".{c}" for c in tag.get("class") or ()]
+    ranks = [_RANK[k] for k in keys if k in _RANK]
+    return min(ranks) if ranks else None
+
+
 def find_content(soup: BeautifulSoup) -> Tag:
-    for selector in CONTENT_SELECTORS:
-        for el in soup.select(selector):
-            if _han_count(el.get_text()) >= MIN_CONTENT_HAN:
-                return el
-    body = soup.body or soup
-    return _density_pick(body)
+    """One pass over the tree (soupsieve per selector costs more than the parse itself)."""
+    ranked = [(rank, i, tag) for i, tag in enumerate(soup.find_all(True))
+              if (rank := _selector_rank(tag)) is not None]
+    for _, _, tag in sorted(ranked, key=lambda item: item[:2]):
+        if _han_count(tag.get_text()) >= MIN_CONTENT_HAN:
+            return tag
+    return _density_pick(soup.body or soup)
 
 
-def _title(soup: BeautifulSoup) -> str | None:
+def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
     for name in ("ArticleTitle", "articletitle", "title"):
-        meta = soup.find("meta", attrs={"name": name})
-        if meta and meta.get("content", "").strip():
-            return meta["content"].strip()
+        if meta.get(name, "").strip():
+            return meta[name].strip()
     if soup.title and soup.title.get_text(strip=True):
         return re.split(r"\s*[-_|–—]\s*", soup.title.get_text(strip=True))[0] or None
     return None
@@ -163,8 +173,8 @@ def read(data: bytes) -> RawDocument:
         soup = BeautifulSoup(text, "lxml")
     except Exception as err:  # lxml raises several types on pathological markup
         raise DocumentError(f"unparseable HTML: {err}") from err
-    title = _title(soup)
     meta = {m.get("name"): m.get("content") for m in soup.find_all("meta") if m.get("name") and m.get("content")}
+    title = _title(soup, meta)
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     content = find_content(soup)
