@@ -148,6 +148,9 @@ def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> li
                 for col, cell in zip(COLUMNS, row.cells[-7:]):
                     reading[f"requests.{key}.{col}"] = cell
             readings.append(reading)
+    by_label = _label_reading(data, template)
+    if by_label:
+        readings.append(by_label)
     for row in data:
         if _is_subtotal(row, template) and row not in candidates[1]:
             group = next(k for k, g in _GROUPS.items() if g in norm_label(row.label))
@@ -155,6 +158,34 @@ def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> li
                 for col, cell in zip(COLUMNS, row.cells[-7:]):
                     reading.setdefault(f"requests.outcome.{group}.subtotal.{col}", cell)
     return readings
+
+
+def _label_match(label: str, template: list[tuple[str, str]]) -> str | None:
+    """The template row whose printed label ends this row's label (numbering included for
+    short leaves like 3.其他); None when no row or several rows fit."""
+    text = norm_label(label)
+    hits = []
+    for key, printed in template:
+        leaf = _leaf_text(printed)
+        needle = norm_label(printed) if len(leaf) <= 3 else leaf[:10]
+        if needle and needle in text:
+            hits.append((len(needle), key))
+    if not hits:
+        return None
+    hits.sort(reverse=True)
+    return hits[0][1] if len(hits) == 1 or hits[0][0] > hits[1][0] else None
+
+
+def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict[str, Cell]:
+    """When rows do not fit the template by count, place every row whose label names it."""
+    reading: dict[str, Cell] = {}
+    for row in data:
+        key = _label_match(row.label, template)
+        if key is None or f"requests.{key}.total" in reading:
+            continue
+        for col, cell in zip(COLUMNS, row.cells[-7:]):
+            reading[f"requests.{key}.{col}"] = cell
+    return reading if len(reading) >= 7 * (len(template) // 2) else {}
 
 
 def _requests(rows: list[DataRow], version: str) -> dict[str, Cell]:
@@ -169,7 +200,8 @@ def _requests(rows: list[DataRow], version: str) -> dict[str, Cell]:
     readings = [r for v in variants for r in _request_readings(data, version, v)]
     if not readings:
         return {}
-    return min(readings, key=lambda reading: _failures(reading, version))
+    complete = [r for r in readings if len(r) >= 7 * len(_template(version, True)) - 14] or readings
+    return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
 
 
 def _failures(reading: dict[str, Cell], version: str) -> int:
