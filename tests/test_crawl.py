@@ -18,7 +18,7 @@ from pipeline.crawl import CrawlLocked, CrawlStats, run_crawl
 from pipeline.crawl.lock import crawl_lock
 from pipeline.raw import FetchRecord, RawStore
 from portal import server
-from portal.server import Hit, Portal, serve
+from portal.server import Hit, Portal, portal, trap  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTACT = "https://example.org/nianbao-tests"
@@ -30,19 +30,6 @@ class Crawl:
     stats: CrawlStats
     records: list[FetchRecord]
     hits: list[Hit]
-
-
-@pytest.fixture(scope="module")
-def trap() -> Portal:
-    """A second host: the off-site redirect points here, and nothing may reach it."""
-    with serve("127.0.0.2") as portal:
-        yield portal
-
-
-@pytest.fixture(scope="module")
-def portal(trap: Portal) -> Portal:
-    with serve(trap_base=trap.base) as portal:
-        yield portal
 
 
 def portal_config(portal: Portal, **settings) -> CrawlConfig:

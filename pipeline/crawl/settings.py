@@ -46,7 +46,10 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         },
         "ITEM_PIPELINES": {"pipeline.crawl.storage.RawStorePipeline": 100},
-        "TELNETCONSOLE_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,  # no listening ports on a cron box
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_VERSIONS": [],
+        "BOT_NAME": "nianbao",
     }

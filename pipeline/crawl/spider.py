@@ -65,7 +65,7 @@ class ReportSpider(scrapy.Spider):
     def on_failure(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request
         status, error = describe_failure(failure)
-        self.logger.info("Failed %s: %s", request.url, error)
+        self.logger.warning("Not stored %s: %s", _origin(request), error)
         yield Fetched(self._record(request, status=status, error=error))
 
     def _follow_listing(self, page: TextResponse) -> Iterator[Request]:

@@ -14,6 +14,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 SITE = Path(__file__).parent / "site"
 LAST_MODIFIED = formatdate(1710900000, usegmt=True)  # one fixed date: conditional GETs hit
 
@@ -147,3 +149,16 @@ def serve(host: str = "127.0.0.1", trap_base: str = "") -> Iterator[Portal]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def trap() -> Iterator[Portal]:
+    """A second host: the off-site redirect points here, and nothing may ever reach it."""
+    with serve("127.0.0.2") as portal:
+        yield portal
+
+
+@pytest.fixture(scope="module")
+def portal(trap: Portal) -> Iterator[Portal]:
+    with serve(trap_base=trap.base) as portal:
+        yield portal
