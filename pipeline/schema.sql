@@ -43,3 +43,274 @@ FROM figures f JOIN reports r USING (report_id)
 WHERE f.key IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
                            ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
+
+-- ───────────────────────── comparison across issuers, districts and years ─────────────────────────
+-- Views below are documented in docs/warehouse.md.
+
+-- Conversion factor of a currency unit to 元 (NULL for every other unit).
+CREATE OR REPLACE MACRO nb_unit_factor(u) AS
+    CASE u WHEN '元' THEN 1.0 WHEN '万元' THEN 1e4 WHEN '亿元' THEN 1e8 END;
+-- A place name without its administrative suffix (洪泽区 → 洪泽, 淮安市 → 淮安); a one-character
+-- stem (忠 of 忠县) is too weak to strip, so the full name is kept then.
+CREATE OR REPLACE MACRO nb_stem(name) AS
+    CASE WHEN length(regexp_replace(name, '(特别行政区|自治区|自治州|自治县|自治旗|地区|林区|特区|省|市|盟|区|县|旗)$', '')) >= 2
+         THEN regexp_replace(name, '(特别行政区|自治区|自治州|自治县|自治旗|地区|林区|特区|省|市|盟|区|县|旗)$', '')
+         ELSE name END;
+
+-- One row per report: the series it belongs to. A series is one body of one region over the
+-- years: adcode + the issuer with its place names stripped (淮安市洪泽区人民政府, 洪泽区人民政府,
+-- 洪泽县人民政府 and a bare 洪泽区 are all 320813|人民政府; 人民政府办公室 and 政府 count as the
+-- government itself). Without an adcode the whole issuer text is the body. When a series has
+-- several reports for one year (the same report saved twice), the one with most figures is primary.
+CREATE OR REPLACE VIEW report_series AS
+WITH named AS (
+    SELECT r.report_id, r.issuer, r.adcode, r.region, r.year, r.format, r.figures, r.failed_checks,
+           regexp_replace(coalesce(r.issuer, ''), '\s+', '', 'g') AS issuer_clean,
+           g.name AS own_name, p.name AS province_name, c.name AS city_name
+    FROM reports r
+    LEFT JOIN regions g ON g.adcode = r.adcode
+    LEFT JOIN regions p ON p.adcode = g.province AND g.province <> g.adcode
+    LEFT JOIN regions c ON c.adcode = g.city AND g.city <> g.adcode
+), stripped AS (
+    SELECT *, regexp_replace(issuer_clean,
+        '^(' || regexp_escape(coalesce(province_name, '')) || ')?'
+        || '(' || regexp_escape(coalesce(city_name, '')) || ')?'
+        || CASE WHEN own_name IS NULL THEN ''
+                ELSE '(' || regexp_escape(own_name) || '|' || regexp_escape(nb_stem(own_name))
+                     || '(特别行政区|自治区|自治州|自治县|自治旗|地区|林区|特区|省|市|盟|区|县|旗))?' END,
+        '') AS body
+    FROM named
+), bodies AS (
+    SELECT *, CASE WHEN issuer_clean = '' THEN NULL
+                   WHEN adcode IS NOT NULL AND body IN ('', '政府', '人民政府', '人民政府办公室', '政府办公室', '政府办')
+                        THEN '人民政府'
+                   ELSE body END AS issuer_body
+    FROM stripped
+)
+SELECT report_id, adcode, region, issuer, issuer_body,
+       coalesce(adcode, '') || '|' || coalesce(issuer_body, report_id) AS series,
+       year, format, figures, failed_checks,
+       row_number() OVER (PARTITION BY coalesce(adcode, '') || '|' || coalesce(issuer_body, report_id), year
+                          ORDER BY figures DESC NULLS LAST, report_id) = 1 AS is_primary
+FROM bodies;
+
+-- Year over year: every value of a primary report next to the same series' value for the same
+-- key in the year before (strictly year − 1: a gap in the series gives NULLs, not a change over
+-- two years). A prose figure and a table cell with the same key line up. Currency values of
+-- different units are converted to this row's unit.
+CREATE OR REPLACE VIEW metric_yoy AS
+WITH v AS (
+    SELECT m.adcode, m.region, m.issuer, s.issuer_body, s.series, m.year, m.format, m.key, m.value, m.unit,
+           m.source, m.report_id
+    FROM metric_values m JOIN report_series s USING (report_id)
+    WHERE s.is_primary
+), joined AS (
+    SELECT v.*, p.year AS prev_year, p.report_id AS prev_report_id, p.format AS prev_format,
+           p.source AS prev_source, p.unit AS prev_unit,
+           CASE WHEN p.report_id IS NULL THEN NULL
+                WHEN p.unit IS NOT DISTINCT FROM v.unit OR p.unit IS NULL OR v.unit IS NULL THEN p.value
+                WHEN nb_unit_factor(p.unit) IS NOT NULL AND nb_unit_factor(v.unit) IS NOT NULL
+                     THEN p.value * nb_unit_factor(p.unit) / nb_unit_factor(v.unit)
+           END AS prev_value
+    FROM v LEFT JOIN v p ON p.series = v.series AND p.key = v.key AND p.year = v.year - 1
+)
+SELECT adcode, region, issuer, issuer_body, series, year, format, key, value, unit, source, report_id,
+       prev_year, prev_value, prev_unit, prev_format, prev_source, prev_report_id,
+       value - prev_value AS abs_change,
+       CASE WHEN prev_value <> 0 THEN (value - prev_value) / abs(prev_value) END AS rel_change
+FROM joined;
+
+-- Within the parent region (regions.parent) and year: how each region's body compares with the
+-- same body of its siblings (county governments with county governments, 发展和改革局 with
+-- 发展和改革局), per key and unit. Only primary reports and non-null values take part.
+CREATE OR REPLACE VIEW metric_compare AS
+WITH v AS (
+    SELECT m.adcode, m.region, m.issuer, s.issuer_body, m.year, m.format, m.key, m.value, m.unit, m.source,
+           m.report_id, s.failed_checks, g.level, g.parent AS parent_adcode
+    FROM metric_values m
+    JOIN report_series s USING (report_id)
+    JOIN regions g ON g.adcode = m.adcode
+    WHERE s.is_primary AND m.value IS NOT NULL AND g.parent IS NOT NULL
+)
+SELECT v.adcode, v.region, v.issuer, v.issuer_body, v.year, v.format, v.key, v.value, v.unit, v.source,
+       v.report_id, v.failed_checks, v.level, v.parent_adcode, pr.full_name AS parent_region,
+       count(*) OVER w AS siblings,
+       rank() OVER (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key, v.unit ORDER BY v.value DESC) AS rank,
+       sum(v.value) OVER w AS parent_total,
+       v.value / nullif(sum(v.value) OVER w, 0) AS share,
+       (v.value - avg(v.value) OVER w) / nullif(stddev_pop(v.value) OVER w, 0) AS z_score
+FROM v LEFT JOIN regions pr ON pr.adcode = v.parent_adcode
+WINDOW w AS (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key, v.unit);
+
+-- Counties summed up to their city and to their province, per body, year, key and unit
+-- (county-level primary reports only; a city's own report is not added to its counties).
+-- counties_reporting / counties shows how complete a sum is.
+CREATE OR REPLACE VIEW metric_rollup AS
+WITH v AS (
+    SELECT m.adcode, s.issuer_body, m.year, m.key, m.value, m.unit, g.city, g.province
+    FROM metric_values m
+    JOIN report_series s USING (report_id)
+    JOIN regions g ON g.adcode = m.adcode
+    WHERE s.is_primary AND g.level = 'county' AND m.value IS NOT NULL
+), up AS (
+    SELECT city AS parent_adcode, 'city' AS parent_level, * FROM v WHERE city IS NOT NULL
+    UNION ALL
+    SELECT province AS parent_adcode, 'province' AS parent_level, * FROM v
+), sizes AS (
+    SELECT city AS parent_adcode, count(*) AS counties FROM regions WHERE level = 'county' AND city IS NOT NULL GROUP BY city
+    UNION ALL
+    SELECT province, count(*) FROM regions WHERE level = 'county' GROUP BY province
+)
+SELECT up.parent_adcode, p.full_name AS parent_region, up.parent_level, up.issuer_body, up.year, up.key, up.unit,
+       sum(up.value) AS value, count(DISTINCT up.adcode) AS counties_reporting, any_value(sizes.counties) AS counties
+FROM up
+JOIN regions p ON p.adcode = up.parent_adcode
+LEFT JOIN sizes ON sizes.parent_adcode = up.parent_adcode
+GROUP BY ALL;
+
+-- The YAML relations with scope cross_year_same_agency, one row per term: side, key, sign and
+-- lag (1 = the previous year's report). tests/test_compare.py keeps this list equal to the YAML.
+CREATE OR REPLACE VIEW cross_year_relations AS
+SELECT * FROM (VALUES
+    ('requests.cross_year.carry.natural_person', 'commonly_expected', 'lhs', 'requests.carry_forward.natural_person', 1, 1),
+    ('requests.cross_year.carry.natural_person', 'commonly_expected', 'rhs', 'requests.carried_over.natural_person', 1, 0),
+    ('requests.cross_year.carry.commercial', 'commonly_expected', 'lhs', 'requests.carry_forward.commercial', 1, 1),
+    ('requests.cross_year.carry.commercial', 'commonly_expected', 'rhs', 'requests.carried_over.commercial', 1, 0),
+    ('requests.cross_year.carry.research', 'commonly_expected', 'lhs', 'requests.carry_forward.research', 1, 1),
+    ('requests.cross_year.carry.research', 'commonly_expected', 'rhs', 'requests.carried_over.research', 1, 0),
+    ('requests.cross_year.carry.social_welfare', 'commonly_expected', 'lhs', 'requests.carry_forward.social_welfare', 1, 1),
+    ('requests.cross_year.carry.social_welfare', 'commonly_expected', 'rhs', 'requests.carried_over.social_welfare', 1, 0),
+    ('requests.cross_year.carry.legal_services', 'commonly_expected', 'lhs', 'requests.carry_forward.legal_services', 1, 1),
+    ('requests.cross_year.carry.legal_services', 'commonly_expected', 'rhs', 'requests.carried_over.legal_services', 1, 0),
+    ('requests.cross_year.carry.other_org', 'commonly_expected', 'lhs', 'requests.carry_forward.other_org', 1, 1),
+    ('requests.cross_year.carry.other_org', 'commonly_expected', 'rhs', 'requests.carried_over.other_org', 1, 0),
+    ('requests.cross_year.carry.total', 'commonly_expected', 'lhs', 'requests.carry_forward.total', 1, 1),
+    ('requests.cross_year.carry.total', 'commonly_expected', 'rhs', 'requests.carried_over.total', 1, 0),
+    ('proactive.regulations.stock_flow', 'heuristic', 'lhs', 'proactive.regulations.in_force', 1, 0),
+    ('proactive.regulations.stock_flow', 'heuristic', 'rhs', 'proactive.regulations.in_force', 1, 1),
+    ('proactive.regulations.stock_flow', 'heuristic', 'rhs', 'proactive.regulations.issued', 1, 0),
+    ('proactive.regulations.stock_flow', 'heuristic', 'rhs', 'proactive.regulations.repealed', -1, 0),
+    ('proactive.normative_docs.stock_flow', 'heuristic', 'lhs', 'proactive.normative_docs.in_force', 1, 0),
+    ('proactive.normative_docs.stock_flow', 'heuristic', 'rhs', 'proactive.normative_docs.in_force', 1, 1),
+    ('proactive.normative_docs.stock_flow', 'heuristic', 'rhs', 'proactive.normative_docs.issued', 1, 0),
+    ('proactive.normative_docs.stock_flow', 'heuristic', 'rhs', 'proactive.normative_docs.repealed', -1, 0)
+) AS t(rule, kind, side, key, sign, lag);
+
+-- Cross-year checks between consecutive primary reports of one series. Null handling as within
+-- a report: a relation with a key absent from either report is not listed; ok is NULL when the
+-- single-key side is blank or every key of the multi-key side is blank (other blanks count 0).
+CREATE OR REPLACE VIEW cross_year_checks AS
+WITH s AS (
+    SELECT * FROM report_series WHERE is_primary
+), pairs AS (
+    SELECT cur.series, cur.adcode, cur.region, cur.issuer, cur.year, cur.report_id, prev.report_id AS prev_report_id
+    FROM s cur JOIN s prev ON prev.series = cur.series AND prev.year = cur.year - 1
+), terms AS (
+    SELECT pairs.*, t.rule, t.kind, t.side, t.key, m.report_id IS NOT NULL AS present, t.sign * m.value AS value
+    FROM pairs CROSS JOIN cross_year_relations t
+    LEFT JOIN metric_values m
+           ON m.report_id = CASE WHEN t.lag = 1 THEN pairs.prev_report_id ELSE pairs.report_id END AND m.key = t.key
+), sides AS (
+    SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
+           bool_and(present) AS complete,
+           sum(value) FILTER (WHERE side = 'lhs') AS lhs,
+           sum(value) FILTER (WHERE side = 'rhs') AS rhs
+    FROM terms GROUP BY ALL
+)
+SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
+       CASE WHEN lhs IS NULL OR rhs IS NULL THEN NULL ELSE abs(lhs - rhs) < 1e-6 END AS ok, lhs, rhs
+FROM sides WHERE complete;
+
+-- Per report: failed within-report checks by kind, failed cross-year checks (against the year
+-- before), and whether its table figures repeat the previous year's report of the same series
+-- exactly (every table value both reports carry is equal, at least 10 of them, one not zero).
+CREATE OR REPLACE VIEW report_quality AS
+WITH c AS (
+    SELECT report_id, count(*) AS checks, count(ok) AS checks_assessed,
+           count(*) FILTER (WHERE NOT ok AND kind = 'definitional') AS failed_definitional,
+           count(*) FILTER (WHERE NOT ok AND kind = 'commonly_expected') AS failed_commonly_expected,
+           count(*) FILTER (WHERE NOT ok AND kind NOT IN ('definitional', 'commonly_expected')) AS failed_other
+    FROM checks GROUP BY report_id
+), x AS (
+    SELECT report_id, count(ok) AS cross_year_assessed, count(*) FILTER (WHERE NOT ok) AS failed_cross_year
+    FROM cross_year_checks GROUP BY report_id
+), t AS (
+    SELECT m.report_id, s.series, s.year, m.key, m.value
+    FROM metric_values m JOIN report_series s USING (report_id)
+    WHERE m.source = 'table' AND s.is_primary
+), rep AS (
+    SELECT cur.report_id, any_value(prev.report_id) AS prev_report_id, count(*) AS common_table_keys,
+           count(*) FILTER (WHERE cur.value IS NOT DISTINCT FROM prev.value) AS equal_table_keys,
+           count(*) FILTER (WHERE cur.value IS NOT DISTINCT FROM prev.value AND cur.value <> 0) AS equal_nonzero
+    FROM t cur JOIN t prev ON prev.series = cur.series AND prev.year = cur.year - 1 AND prev.key = cur.key
+    GROUP BY cur.report_id
+)
+SELECT r.report_id, r.adcode, r.region, r.issuer, s.series, r.year, r.format, r.figures,
+       coalesce(c.checks, 0) AS checks, coalesce(c.checks_assessed, 0) AS checks_assessed,
+       coalesce(c.failed_definitional, 0) AS failed_definitional,
+       coalesce(c.failed_commonly_expected, 0) AS failed_commonly_expected,
+       coalesce(c.failed_other, 0) AS failed_other,
+       coalesce(x.cross_year_assessed, 0) AS cross_year_assessed,
+       coalesce(x.failed_cross_year, 0) AS failed_cross_year,
+       rep.common_table_keys, rep.equal_table_keys,
+       coalesce(rep.common_table_keys >= 10 AND rep.equal_table_keys = rep.common_table_keys
+                AND rep.equal_nonzero > 0, false) AS repeats_previous,
+       CASE WHEN rep.common_table_keys >= 10 AND rep.equal_table_keys = rep.common_table_keys
+                 AND rep.equal_nonzero > 0 THEN rep.prev_report_id END AS repeated_report_id,
+       s.is_primary
+FROM reports r
+JOIN report_series s USING (report_id)
+LEFT JOIN c USING (report_id)
+LEFT JOIN x USING (report_id)
+LEFT JOIN rep USING (report_id);
+
+-- Derived indicators, one row per report. Rates are NULL when their denominator is missing or 0.
+-- In a sum, a blank term counts 0 unless every term is blank (as in the checks).
+CREATE OR REPLACE VIEW indicators AS
+WITH p AS (
+    SELECT report_id,
+        max(value) FILTER (WHERE key = 'requests.new.total') AS requests_new,
+        max(value) FILTER (WHERE key = 'requests.new.natural_person') AS requests_natural_person,
+        max(value) FILTER (WHERE key = 'requests.new.commercial') AS requests_commercial,
+        max(value) FILTER (WHERE key = 'requests.new.research') AS requests_research,
+        max(value) FILTER (WHERE key = 'requests.new.social_welfare') AS requests_social_welfare,
+        max(value) FILTER (WHERE key = 'requests.new.legal_services') AS requests_legal_services,
+        max(value) FILTER (WHERE key = 'requests.new.other_org') AS requests_other_org,
+        max(value) FILTER (WHERE key = 'requests.outcome.total.total') AS requests_concluded,
+        max(value) FILTER (WHERE key = 'requests.outcome.granted.total') AS granted,
+        max(value) FILTER (WHERE key = 'requests.outcome.partial.total') AS partial,
+        max(value) FILTER (WHERE key = 'review.total') AS review_total,
+        max(value) FILTER (WHERE key = 'review.corrected') AS review_corrected,
+        max(value) FILTER (WHERE key = 'review.pending') AS review_pending,
+        max(value) FILTER (WHERE key = 'litigation.direct.total') AS lit_direct_total,
+        max(value) FILTER (WHERE key = 'litigation.direct.corrected') AS lit_direct_corrected,
+        max(value) FILTER (WHERE key = 'litigation.direct.pending') AS lit_direct_pending,
+        max(value) FILTER (WHERE key = 'litigation.after_review.total') AS lit_after_total,
+        max(value) FILTER (WHERE key = 'litigation.after_review.corrected') AS lit_after_corrected,
+        max(value) FILTER (WHERE key = 'litigation.after_review.pending') AS lit_after_pending,
+        max(value) FILTER (WHERE key = 'litigation.total') AS lit_total_prose
+    FROM metric_values GROUP BY report_id
+), q AS (
+    SELECT *,
+        CASE WHEN granted IS NULL AND partial IS NULL THEN NULL ELSE coalesce(granted, 0) + coalesce(partial, 0) END
+            AS granted_or_partial,
+        CASE WHEN lit_direct_total IS NULL AND lit_after_total IS NULL THEN lit_total_prose
+             ELSE coalesce(lit_direct_total, 0) + coalesce(lit_after_total, 0) END AS litigation_total,
+        CASE WHEN lit_direct_corrected IS NULL AND lit_after_corrected IS NULL THEN NULL
+             ELSE coalesce(lit_direct_corrected, 0) + coalesce(lit_after_corrected, 0) END AS litigation_corrected,
+        CASE WHEN lit_direct_total IS NULL AND lit_after_total IS NULL THEN NULL
+             ELSE coalesce(lit_direct_total, 0) + coalesce(lit_after_total, 0)
+                  - coalesce(lit_direct_pending, 0) - coalesce(lit_after_pending, 0) END AS litigation_concluded
+    FROM p
+)
+SELECT r.report_id, r.adcode, r.region, r.issuer, r.year, r.format,
+       q.requests_new, q.requests_natural_person, q.requests_commercial, q.requests_research,
+       q.requests_social_welfare, q.requests_legal_services, q.requests_other_org,
+       q.requests_natural_person / nullif(q.requests_new, 0) AS natural_person_share,
+       q.requests_concluded, q.granted_or_partial,
+       q.granted_or_partial / nullif(q.requests_concluded, 0) AS grant_rate,
+       q.review_total, q.review_corrected,
+       q.review_corrected / nullif(q.review_total - coalesce(q.review_pending, 0), 0) AS review_correction_rate,
+       q.litigation_total, q.litigation_corrected,
+       q.litigation_corrected / nullif(q.litigation_concluded, 0) AS litigation_correction_rate
+FROM reports r LEFT JOIN q USING (report_id);
