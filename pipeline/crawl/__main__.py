@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 
 from pipeline.config import config_from_json
-from pipeline.crawl.lock import CrawlLocked, crawl_lock
+from pipeline.crawl.lock import EXIT_LOCKED, CrawlLocked, crawl_lock
 
 EXIT_FAILED = 1
-EXIT_LOCKED = 3
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = "crawl.lock"
+EXIT_LOCKED = 3  # how the crawl process tells run_crawl that the lock was taken
 
 
 class CrawlError(Exception):

@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import CrawlConfig, config_to_json
-from pipeline.crawl.lock import CrawlError, CrawlLocked, locked_message
+from pipeline.crawl.lock import EXIT_LOCKED, CrawlError, CrawlLocked, locked_message
 from pipeline.model import SourceDoc
 from pipeline.raw import FetchRecord, RawStore, snapshot_docs
 
-_EXIT_LOCKED = 3  # pipeline.crawl.__main__.EXIT_LOCKED, not imported to keep Scrapy out of this process
 _POLICY_ERRORS = {"host", "robots"}
 
 
@@ -46,7 +45,7 @@ def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> Cr
         [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level],
         input=config_to_json(config), text=True, env=env, check=False,
     )
-    if child.returncode == _EXIT_LOCKED:
+    if child.returncode == EXIT_LOCKED:
         raise CrawlLocked(locked_message(raw_dir))
     if child.returncode != 0:
         raise CrawlError(f"the crawl process ended with exit code {child.returncode}; see its log above")

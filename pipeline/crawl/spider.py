@@ -93,15 +93,16 @@ class ReportSpider(scrapy.Spider):
                       meta=self._meta(index, kind, referrer))
 
     def _listing_request(self, url: str, index: int, referrer: str | None) -> Request:
-        headers = {}
-        previous = self.stored.get(url)
+        """A GET made conditional by the validators of the stored copy, if there is one."""
+        meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304]}
+        request = Request(url, callback=self.on_listing, errback=self.on_failure, meta=meta)
+        previous = self.stored.get(request.url)  # request.url: the escaped form the log keeps
         if previous and self.store.object_path(previous.sha256).exists():
             if previous.etag:
-                headers["If-None-Match"] = previous.etag
+                request.headers["If-None-Match"] = previous.etag
             if previous.last_modified:
-                headers["If-Modified-Since"] = previous.last_modified
-        meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304]}
-        return Request(url, headers=headers, callback=self.on_listing, errback=self.on_failure, meta=meta)
+                request.headers["If-Modified-Since"] = previous.last_modified
+        return request
 
     def _meta(self, index: int, kind: str, referrer: str | None) -> dict[str, Any]:
         """Everything a callback needs travels in meta, so stored copies can be replayed."""

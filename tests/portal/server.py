@@ -66,10 +66,6 @@ class Portal:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def paths(self) -> list[str]:
-        with self.lock:
-            return [hit.path for hit in self.hits]
-
     def clear(self) -> None:
         with self.lock:
             self.hits.clear()
