@@ -1,3 +1,101 @@
-"""nianbao: Chinese government information-disclosure annual reports → DuckDB."""
+"""nianbao: Chinese government information-disclosure annual reports → DuckDB.
+
+For notebooks and scripts::
+
+    import pipeline
+    df = pipeline.load_metrics(keys="requests.new.*", years=range(2017, 2024))
+    con = pipeline.connect()            # read-only DuckDB connection to the warehouse
+    con.sql("SELECT * FROM metric_yoy LIMIT 5").df()
+
+Imports stay lazy, so ``import pipeline`` costs nothing.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas
 
 __version__ = "0.1.0"
+__all__ = ["connect", "load_metrics", "DEFAULT_WAREHOUSE"]
+
+DEFAULT_WAREHOUSE = "warehouse/nianbao.duckdb"
+METRIC_COLUMNS = ["adcode", "region", "issuer", "year", "key", "value", "unit", "source", "report_id"]
+
+
+def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
+    """A read-only connection to the warehouse. The caller closes it (or uses ``with``).
+
+    A warehouse written by an older nianbao may lack newer views; they are then created as
+    temporary views of this connection, so the documented SQL works on it unchanged."""
+    from pathlib import Path
+
+    import duckdb
+
+    path = Path(warehouse)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no warehouse here (build one with `nianbao run`)")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        _ensure_views(con)
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _ensure_views(con: "duckdb.DuckDBPyConnection") -> None:
+    import re
+    from pathlib import Path
+
+    sql = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+    have = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    wanted = re.findall(r"CREATE OR REPLACE VIEW (\w+)", sql)
+    if all(name in have for name in wanted):
+        return
+    for statement in con.extract_statements(sql):
+        text = re.sub(r"^(\s*--[^\n]*\n|\s+)*", "", statement.query)  # leading comments
+        if re.match(r"CREATE OR REPLACE (VIEW|MACRO)\b", text):
+            con.execute(re.sub(r"^CREATE OR REPLACE (VIEW|MACRO)", r"CREATE OR REPLACE TEMP \1", text)).fetchall()
+
+
+def _as_list(value) -> list | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int)):
+        return [value]
+    return list(value)
+
+
+def load_metrics(warehouse: str = DEFAULT_WAREHOUSE, keys: str | Iterable[str] | None = None,
+                 adcode: str | Iterable[str] | None = None, issuer: str | Iterable[str] | None = None,
+                 years: int | Iterable[int] | None = None) -> "pandas.DataFrame":
+    """Canonical figures as a tidy DataFrame, one row per report and key (the ``metric_values``
+    view): adcode, region, issuer, year, key, value, unit, source ('table' or 'text'), report_id.
+
+    Filters (each optional, combined with AND):
+    - keys: a key or keys; ``*`` is a wildcard (``"requests.new.*"``);
+    - adcode: one adcode or several (exact region, not its subdivisions);
+    - issuer: text the issuer name contains (``"淮阴区"``), or several such texts;
+    - years: a year, or an iterable of years (``range(2017, 2024)``).
+    """
+    where, params = [], []
+    for column, values, test in (("key", _as_list(keys), "key GLOB ?"),
+                                 ("adcode", _as_list(adcode), "adcode = ?"),
+                                 ("issuer", _as_list(issuer), "issuer LIKE '%' || ? || '%'"),
+                                 ("year", _as_list(years), "year = ?")):
+        if values is None:
+            continue
+        if not values:
+            where.append("false")
+            continue
+        where.append("(" + " OR ".join([test] * len(values)) + ")")
+        params.extend(int(v) if column == "year" else str(v) for v in values)
+    sql = (f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric_values"
+           f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY adcode, issuer, year, key")
+    con = connect(warehouse)
+    try:
+        return con.execute(sql, params).df()
+    finally:
+        con.close()
