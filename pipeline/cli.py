@@ -153,3 +153,49 @@ def status(warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w"
         raise typer.Exit(EXIT_USAGE)
     with connect(warehouse, read_only=True) as con:
         print_status(con)
+
+
+@app.command()
+def export(out: Path = typer.Option(..., "--out", "-o", help="folder for the files"),
+           fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv"),
+           warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
+    """Write every table and the main views to one file each."""
+    import pipeline
+    from pipeline.export import FORMATS, export as write_files
+
+    if fmt not in FORMATS:
+        typer.echo(f"nianbao: --format must be one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        con = pipeline.connect(str(warehouse))
+    except FileNotFoundError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    with con:
+        written = write_files(con, out, fmt)
+    for name, rows, path in written:
+        typer.echo(f"{path}\t{rows}")
+
+
+@app.command()
+def query(sql: str = typer.Argument(..., help="SQL to run against the warehouse (read-only)"),
+          warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w"),
+          limit: int = typer.Option(200, "--limit", help="rows to print at most")) -> None:
+    """Run SQL and print the result as a table (exit 2 on an SQL error)."""
+    import duckdb
+
+    import pipeline
+    from pipeline.export import print_table, run_query
+
+    try:
+        con = pipeline.connect(str(warehouse))
+    except FileNotFoundError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    with con:
+        try:
+            columns, rows, total = run_query(con, sql, limit)
+        except duckdb.Error as exc:
+            typer.echo(f"nianbao: query failed: {str(exc).strip().splitlines()[0]}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+    print_table(columns, rows, total)
