@@ -107,10 +107,17 @@ def is_annual_report(doc: Document, title: str | None) -> tuple[bool, str]:
     return False, "no report title and too few report sections"
 
 
+def _government(issuer: str | None) -> str | None:
+    """A bare area name (淮安市淮安区) is how reports refer to their government."""
+    if issuer and re.search(r"(省|市|区|县|旗|州)$", issuer):
+        return issuer + "人民政府"
+    return issuer
+
+
 def classify(doc: Document, issuer_hint: str | None = None, adcode_hint: str | None = None) -> Classification:
     title = find_title(doc)
     report, reason = is_annual_report(doc, title)
-    issuer = issuer_hint or find_issuer(doc, title)
+    issuer = issuer_hint or _government(find_issuer(doc, title))
     region = regions.get_region(adcode_hint) if adcode_hint else regions.find_region(issuer, (title or "") + _head(doc, 2000))
     return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title), issuer=issuer,
                           adcode=region.adcode if region else adcode_hint, region=region.full_name if region else None,

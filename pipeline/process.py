@@ -47,6 +47,9 @@ def _figures(doc: Document, fmt: str) -> list[Figure]:
     assign_keys(text)
     explicit = {f.key for f in text if f.key}
     zeros = implicit_zeros(prose_lines, explicit)
+    for fig in text:
+        if fig.part_of is not None:
+            fig.part_of += len(table)
     return table + text + zeros
 
 

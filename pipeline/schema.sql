@@ -3,7 +3,8 @@
 CREATE TABLE IF NOT EXISTS documents (
     doc_id VARCHAR PRIMARY KEY,        -- sha256 of the stored bytes
     path VARCHAR, url VARCHAR, referrer VARCHAR, fetched_at TIMESTAMP, content_type VARCHAR,
-    medium VARCHAR, encoding VARCHAR, bytes BIGINT, loaded_at TIMESTAMP
+    medium VARCHAR, encoding VARCHAR, bytes BIGINT, loaded_at TIMESTAMP,
+    extractor_version VARCHAR          -- so failed and non-report documents are not retried
 );
 CREATE TABLE IF NOT EXISTS reports (
     report_id VARCHAR PRIMARY KEY, doc_id VARCHAR, title VARCHAR, issuer VARCHAR, adcode VARCHAR,
@@ -314,3 +315,6 @@ SELECT r.report_id, r.adcode, r.region, r.issuer, r.year, r.format,
        q.litigation_total, q.litigation_corrected,
        q.litigation_corrected / nullif(q.litigation_concluded, 0) AS litigation_correction_rate
 FROM reports r LEFT JOIN q USING (report_id);
+
+-- Warehouses made before the column existed.
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;

@@ -60,8 +60,7 @@ def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:
 
 def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """doc_id → extractor version it was last processed with (errors count as processed)."""
-    rows = execute(con, """SELECT d.doc_id, coalesce(r.extractor_version, '') FROM documents d
-                           LEFT JOIN reports r ON r.doc_id = d.doc_id""")
+    rows = execute(con, "SELECT doc_id, coalesce(extractor_version, '') FROM documents")
     return {doc_id: version for doc_id, version in rows}
 
 
@@ -71,7 +70,8 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
         src = res.source
         docs.append({"doc_id": res.doc_id, "path": str(src.path), "url": src.url, "referrer": src.referrer,
                      "fetched_at": src.fetched_at, "content_type": src.content_type, "medium": res.medium,
-                     "encoding": res.encoding, "bytes": res.size, "loaded_at": now})
+                     "encoding": res.encoding, "bytes": res.size, "loaded_at": now,
+                     "extractor_version": EXTRACTOR_VERSION})
         if res.error:
             errors.append({"run_id": run_id, "doc_id": res.doc_id, "path": str(src.path), "url": src.url,
                            "reason": res.error, "occurred_at": now})
@@ -91,7 +91,8 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
         checks.extend({"report_id": res.doc_id, "rule": c.rule, "kind": c.kind, "ok": c.ok, "lhs": c.lhs, "rhs": c.rhs}
                       for c in res.checks)
     columns = {
-        "documents": ["doc_id", "path", "url", "referrer", "fetched_at", "content_type", "medium", "encoding", "bytes", "loaded_at"],
+        "documents": ["doc_id", "path", "url", "referrer", "fetched_at", "content_type", "medium", "encoding", "bytes",
+                      "loaded_at", "extractor_version"],
         "reports": ["report_id", "doc_id", "title", "issuer", "adcode", "region", "year", "format", "script",
                     "extractor_version", "figures", "failed_checks"],
         "figures": ["report_id", "figure_id", "key", "label", "value", "unit", "value_base", "approx", "implicit", "source",

@@ -10,14 +10,15 @@ from pipeline.model import Figure
 # (key, label pattern, label exclusion, units). Order matters: specific before general.
 RULES: list[tuple[str, str, str, set[str]]] = [
     ("requests.carried_over.total", r"上年度?结转|上年度?遗留", r"$^", {"件", "条", "项"}),
-    ("requests.carry_forward.total", r"结转(到|至)?下一?年|顺延(到|至)下一?年|转入下一?年", r"$^", {"件", "条", "项"}),
+    ("requests.carry_forward.total", r"结转(到|至)?下一?年|顺延(到|至)下一?年|转入下一?年|^尚(有|在)?.{0,8}(办理|答复期限)",
+     r"$^", {"件", "条", "项"}),
     ("requests.new.total", r"(受理|收到|办理|新收|接收|共收到).{0,12}(申请|依申请)|依申请公开.{0,6}(事项|申请)|^申请总数",
      r"其中|当面|网上|信函|传真|邮件|上年|结转|答复|办结|咨询|复议|诉讼", {"件", "条", "项", "起"}),
-    ("requests.outcome.total.total", r"^(答复|办结|已答复|均已答复|按时答复|予以答复)", r"$^", {"件", "条", "项"}),
+    ("requests.outcome.total.total", r"^(申请)?(答复|办结|已答复|已办结|均已答复|予以答复)", r"按时|延期", {"件", "条", "项"}),
     ("requests.outcome.granted.total", r"^(同意公开|予以公开|已公开)", r"部分", {"件", "条", "项"}),
     ("requests.outcome.partial.total", r"部分公开", r"$^", {"件", "条", "项"}),
     ("requests.outcome.withheld.subtotal.total", r"^(不予公开|不同意公开)", r"$^", {"件", "条", "项"}),
-    ("requests.outcome.unable.not_held.total", r"信息不存在|不掌握", r"$^", {"件", "条", "项"}),
+    ("requests.outcome.unable.not_held.total", r"信息不存在|不掌握|非本(行政)?机关掌握|非本部门掌握", r"$^", {"件", "条", "项"}),
     ("review.upheld", r"^行政复议结果维持$", r"$^", {"件", "起"}),
     ("review.corrected", r"^行政复议结果纠正$", r"$^", {"件", "起"}),
     ("review.other", r"^行政复议其他结果$", r"$^", {"件", "起"}),
@@ -30,7 +31,7 @@ RULES: list[tuple[str, str, str, set[str]]] = [
     ("website.visits", r"访问量|点击量|浏览量", r"$^", {"次", "人次", "万人次"}),
     ("proactive.regulations.issued", r"(新增|制发|出台|制定).{0,8}规章", r"$^", {"件"}),
     ("proactive.documents", r"文件$", r"规章|管理制度", {"件"}),
-    ("proactive.items", r"(主动公开|主动发布|发布|公开).{0,8}(政府信息|各类信息|公开信息)$", r"依申请|累计|历年", {"条", "件"}),
+    ("proactive.items", r"(主动公开|主动发布|发布|公开).{0,8}(政府信息|各类信息|公开信息)$", r"依申请|历年|截至|以来|至今", {"条", "件"}),
 ]
 _COMPILED = [(key, re.compile(inc), re.compile(exc), units) for key, inc, exc, units in RULES]
 _OUTCOME_PARTS = re.compile(r"^(结果维持|结果纠正|其他结果|尚未审结|维持|纠正)$")

@@ -231,7 +231,7 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
     if start is None:
         return {}
     region = rows[start:stop]
-    headers = "".join(r.label for r in region)
+    headers = "".join(r.label for r in region if r.label.startswith("信息内容"))
     columns = _PROACTIVE_COLUMNS["2021" if "本年制发" in headers or "现行有效" in headers else
                                   "2019" if "本年新制作" in headers or "对外公开总数" in headers else version]
     out: dict[str, Cell] = {}
@@ -243,7 +243,9 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
         if item is None or item not in columns:
             continue
         names = columns[item]
-        cells = row.cells
+        cells = list(row.cells)
+        while len(cells) > len(names) and cells[-1].value is None:
+            cells.pop()
         if len(cells) > len(names) and len(names) == 1:
             cells = [c for c in cells if c.value is not None][-1:] or cells[-1:]
         for name, cell in zip(names, cells[-len(names):]):

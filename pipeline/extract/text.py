@@ -16,14 +16,14 @@ import jieba
 from pipeline.model import Figure
 from pipeline.numbers import parse_number
 
-UNITS = ["万人次", "人次", "件次", "万元", "亿元", "元", "个百分点", "%", "件", "条", "项", "个", "名", "人", "户",
+UNITS = ["人次", "件次", "万元", "亿元", "元", "个百分点", "%", "件", "条", "项", "个", "名", "人", "户",
          "期", "份", "篇", "场", "家", "所", "部", "套", "本", "册", "台", "张", "位", "起", "宗", "次", "栏", "处", "批次"]
 CURRENCY_UNITS = {"万元", "亿元", "元"}
 _CN = "零〇一二两三四五六七八九十百千"
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 FIGURE_RE = re.compile(
     rf"(?<![\d.A-Za-z第〔\[(（<-])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)"
-    rf"(?:(?P<mult>万|亿)(?![元人]))?(?P<approx>余|多)?(?P<unit>{_UNIT_RE})"
+    rf"(?:(?P<mult>万|亿)(?!元))?(?P<approx>余|多)?(?P<unit>{_UNIT_RE})"
 )
 # A unit character that starts another word: 人民, 条例, 名称, 期间, 次序, 件事, 个工作日 ...
 _NOT_UNIT_AFTER = {"人": "民员", "条": "例款", "名": "称单", "期": "间限", "次": "序", "件": "事", "份": "额",
@@ -55,6 +55,7 @@ class _Hit:
     sentence_start: int
     suffix: str
     parent_hint: bool
+    parts_end: int | None = None
 
 
 @lru_cache(maxsize=1)
@@ -146,16 +147,21 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         raw = text[seg_start:start]
         approx = bool(match.group("approx")) or bool(_PREFIX_APPROX.search(raw))
         raw = _PREFIX_APPROX.sub("", raw)
-        parent_hint = "其中" in text[max(sentence_start, prev_end):start]
+        before = text[max(sentence_start, prev_end):start]
+        parent_hint = "其中" in before
+        parts_end = None
+        if parent_hint and _OPEN_PAREN.search(text, sentence_start, start):
+            close = re.compile(r"[）)]").search(text, start)
+            parts_end = offset + close.start() if close else None
         suffix_match = _SUFFIX.match(text[match.end():])
         suffix = suffix_match.group(0) if suffix_match else ""
         unit = match.group("unit")
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
-        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint))
+        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end))
         cleaned = _clean_label(raw)
-        takes_suffix = not cleaned or cleaned.endswith("的") or cleaned in _COUNT_VERBS
+        takes_suffix = len(_HAN.findall(cleaned)) <= 1 or cleaned.endswith("的") or cleaned in _COUNT_VERBS
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
             if text[prev_end] in ",，":
@@ -170,7 +176,7 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         fig = hit.figure
         if fig.label.endswith("的") and hit.suffix:
             fig.label = _relative_label(fig.label, hit.suffix)
-        elif hit.suffix and (not fig.label or fig.label in _COUNT_VERBS):
+        elif hit.suffix and (len(_HAN.findall(fig.label)) <= 1 or fig.label in _COUNT_VERBS):
             fig.label = fig.label + hit.suffix
         elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
             fig.label = _label_core(hits[i - 1].figure.label) + fig.label
@@ -189,10 +195,14 @@ def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
     parent_by_unit: dict[str, int] = {}
     sentence = None
     in_parts = False
+    parts_end: int | None = None
     for i, hit in enumerate(hits):
         if hit.sentence_start != sentence:
-            sentence, in_parts, parent_by_unit = hit.sentence_start, False, {}
-        in_parts = in_parts or hit.parent_hint
+            sentence, in_parts, parent_by_unit, parts_end = hit.sentence_start, False, {}, None
+        if in_parts and parts_end is not None and hit.figure.start > parts_end:
+            in_parts, parts_end = False, None
+        if hit.parent_hint and not in_parts:
+            in_parts, parts_end = True, hit.parts_end
         unit = hit.figure.unit or ""
         if in_parts and unit in parent_by_unit:
             hit.figure.part_of = figures_offset + parent_by_unit[unit]

@@ -20,6 +20,8 @@ def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
         return "docx"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
+    if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM")):
+        return "image"
     if suffix in {".pdf"} or (content_type or "").startswith("application/pdf"):
         return "pdf"
     markers = (b"<html", b"<!doctype", b"<head", b"<body", b"<div", b"<p", b"<table", b"<meta")
@@ -38,6 +40,8 @@ def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> 
         return pdf.read(data)
     if medium == "docx":
         return docx.read(data)
+    if medium == "image":
+        raise DocumentError("image file; reports given as images need OCR, which is not supported")
     if medium == "doc":
         raise DocumentError("legacy Word .doc is not supported (convert to .docx or PDF)")
     if medium == "html":
