@@ -1,0 +1,176 @@
+"""Prose figures: labels, units, multipliers, approximations, what is not a figure, 其中-parts,
+canonical keys and zeros stated in words."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.checks import part_sum_checks
+from pipeline.extract.keys import assign_keys, qualify_parts
+from pipeline.extract.text import extract_text_figures
+from pipeline.extract.zeros import implicit_zeros
+
+
+def figures(text: str, offset: int = 0):
+    found = extract_text_figures([(offset, text)])
+    qualify_parts(found)
+    assign_keys(found)
+    return found
+
+
+def one(text: str):
+    found = figures(text)
+    assert len(found) == 1, [(f.label, f.value, f.unit) for f in found]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "value", "unit", "approx", "printed"),
+    [
+        ("全年发布新闻1515条。", "发布新闻", 1515, "条", False, "1515"),
+        ("公开财政资金180余条。", "公开财政资金", 180, "条", True, "180"),
+        ("发放宣传资料1万余份。", "发放宣传资料", 10_000, "份", True, "1万"),
+        ("办理人大代表建议二十三件。", "办理人大代表建议", 23, "件", False, "二十三"),
+        ("全文电子化率达100%。", "全文电子化率", 100, "%", False, "100"),
+        ("共接待群众咨询1,234人次。", "接待群众咨询", 1234, "人次", False, "1,234"),
+        ("全年办理两件。", "办理", 2, "件", False, "两"),
+        ("拨付专项经费3.5万元。", "拨付专项经费", 3.5, "万元", False, "3.5"),
+        ("回应舆情近200次。", "回应舆情", 200, "次", True, "200"),
+    ],
+)
+def test_prose_figure(text, label, value, unit, approx, printed) -> None:
+    fig = one(text)
+    assert (fig.label, fig.value, fig.unit, fig.approx) == (label, value, unit, approx)
+    assert text[fig.start:fig.end] == printed
+    assert fig.source == "text" and not fig.implicit
+
+
+def test_offsets_are_document_offsets() -> None:
+    fig = figures("全年发布新闻1515条。", offset=1000)[0]
+    assert (fig.start, fig.end) == (1006, 1010)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "根据《曾都区人民政府办公室关于印发2016年政务公开工作要点的通知》（曾政办电〔2016〕10号）要求开展工作。",
+        "依据国办公开办函〔2021〕30号文件和国令第711号。",
+        "本报告统计期限自2016年1月1日至2016年12月31日。",
+        "二〇一六年三月，全区召开会议。",
+        "(一)主动公开情况。",
+        "（二）依申请公开情况。",
+        "1.建立制度。2.完善机制。",
+        "一是加强领导，二是完善机制，三是强化监督。",
+        "联系电话：0517-87222589，邮编：223100。",
+        "依据《条例》第二十条、第二十一条的规定。",
+        "在15个工作日内答复，近3年来持续推进。",
+        "第3期简报已印发。",
+        "三安全一稳定。",
+    ],
+)
+def test_not_figures(text: str) -> None:
+    assert [(f.label, f.value, f.unit) for f in figures(text)] == []
+
+
+@pytest.mark.parametrize("text", ["一是主动公开政府信息41件。", "1.主动公开政府信息41件。", "1、主动公开政府信息41件。",
+                                  "（一）主动公开政府信息41件。"], ids=["yishi", "1dot", "1dun", "paren"])
+def test_list_markers_not_in_label(text: str) -> None:
+    fig = one(text)
+    assert fig.value == 41
+    assert fig.label == "主动公开政府信息"
+
+
+def test_parts_linked_and_summed() -> None:
+    found = figures("公开行政事业单位351个，其中行政机关117个，事业单位234个。")
+    assert [(f.label, f.value, f.part_of) for f in found] == [
+        ("公开行政事业单位", 351, None), ("行政机关", 117, 0), ("事业单位", 234, 0)]
+    [check] = part_sum_checks(found)
+    assert check.ok is True and check.kind == "commonly_expected"
+    assert (check.lhs, check.rhs) == (351, 351)
+    assert check.rule.startswith("text.part_sum")
+
+
+def test_parts_that_do_not_add_up_fail() -> None:
+    found = figures("受理申请5件，其中当面申请2件，网上申请2件。")
+    assert [f.part_of for f in found] == [None, 0, 0]
+    [check] = part_sum_checks(found)
+    assert check.ok is False
+    assert (check.lhs, check.rhs) == (5, 4)
+
+
+def test_parts_link_only_within_unit_and_sentence() -> None:
+    found = figures("公开财政专项资金42项，金额66351万元，其中到人到户资金17项，金额44941万元。另发布信息10条。")
+    by_value = {f.value: f for f in found}
+    assert by_value[17].part_of == found.index(by_value[42])
+    assert by_value[44941].part_of == found.index(by_value[66351])
+    assert by_value[10].part_of is None
+
+
+def test_single_part_gives_no_sum_check() -> None:
+    assert part_sum_checks(figures("受理申请5件，其中网上申请5件。")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "value"),
+    [
+        ("本年度受理政府信息公开申请21件。", "requests.new.total", 21),
+        ("全年共收到政府信息公开申请95件。", "requests.new.total", 95),
+        ("全年收取信息处理费0元。", "fees.collected", 0),
+        ("全年主动公开政府信息1136条。", "proactive.items", 1136),
+        ("上年结转政府信息公开申请3件。", "requests.carried_over.total", 3),
+        ("共接待群众咨询1,234人次。", "consultations.total", 1234),
+    ],
+)
+def test_keys(text: str, key: str, value) -> None:
+    fig = one(text)
+    assert (fig.key, fig.value) == (key, value)
+
+
+def test_key_taken_once_per_report() -> None:
+    found = figures("受理政府信息公开申请21件。去年受理政府信息公开申请18件。")
+    assert [f.key for f in found] == ["requests.new.total", None]
+
+
+def test_channel_parts_do_not_take_the_total_key() -> None:
+    found = figures("受理政府信息公开申请21件，其中网上申请15件，当面申请6件。")
+    assert [f.key for f in found] == ["requests.new.total", None, None]
+
+
+def test_reconsideration_outcomes_qualified() -> None:
+    found = figures("因政府信息公开被申请行政复议3件，其中结果维持2件，结果纠正1件。")
+    assert [f.label for f in found[1:]] == ["行政复议结果维持", "行政复议结果纠正"]
+    assert [f.key for f in found] == ["review.total", "review.upheld", "review.corrected"]
+
+
+# ------------------------------------------------------------------ implicit zeros
+
+def zeros(text: str, explicit: set[str] | None = None):
+    return {f.key: f for f in implicit_zeros([(100, text)], explicit or set())}
+
+
+def test_uncharged_is_zero_fee() -> None:
+    found = zeros("本年度依申请公开信息均未收费。")
+    assert set(found) == {"fees.collected"}
+    fig = found["fees.collected"]
+    assert (fig.value, fig.unit, fig.implicit) == (0, "元", True)
+    text = "本年度依申请公开信息均未收费。"
+    assert text[fig.start - 100:fig.end - 100] == "均未收费"
+
+
+def test_no_review_no_litigation() -> None:
+    found = zeros("本年度没有因政府信息公开申请行政复议和提起行政诉讼的情况。")
+    assert set(found) == {"review.total", "litigation.total"}
+    assert all(f.value == 0 and f.implicit and f.unit == "件" for f in found.values())
+
+
+@pytest.mark.parametrize("text", ["本年度未收取任何费用。", "未向申请人收取信息处理费。", "全年未发生因政府信息公开引起的行政复议。"])
+def test_more_nil_statements(text: str) -> None:
+    assert zeros(text)
+
+
+def test_stated_number_beats_nil_wording() -> None:
+    assert zeros("本年度没有因政府信息公开申请行政复议。", explicit={"review.total"}) == {}
+    assert "review.total" not in zeros("本年度因政府信息公开申请行政复议2件，未发生行政诉讼。")
+
+
+def test_positive_statements_are_not_zeros() -> None:
+    assert zeros("本年度收取信息处理费200元，发生行政复议1件。") == {}
