@@ -1,0 +1,164 @@
+"""The warehouse: process_documents into DuckDB, idempotent re-runs, --force, failed batches."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from fixtures.reports import Spec, report_html
+
+from pipeline import store
+from pipeline.runner import collect, process_documents
+
+TABLES = ("documents", "reports", "figures", "checks", "errors")
+ORDER = {"documents": ["doc_id"], "reports": ["report_id"], "figures": ["report_id", "figure_id"],
+         "checks": ["report_id", "rule"], "errors": ["doc_id"], "runs": ["started_at"]}
+
+
+@pytest.fixture()
+def folder(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a-2021.html").write_bytes(report_html(Spec()))
+    (docs / "b-2019.html").write_bytes(report_html(Spec(version="2019")))
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4\n" + b"\x00garbage" * 64)
+    return docs
+
+
+def dump(warehouse: Path) -> dict[str, pd.DataFrame]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT * FROM {t}").df().sort_values(ORDER[t]).reset_index(drop=True)
+                for t in TABLES + ("runs",)}
+    finally:
+        con.close()
+
+
+def test_first_run(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    summary = process_documents(collect([folder]), warehouse)
+    assert (summary.documents, summary.reports, summary.unchanged) == (3, 2, 0)
+    assert summary.exit_code == 1
+    [(path, reason)] = summary.failed
+    assert path.endswith("broken.pdf") and "PDF" in reason
+
+    tables = dump(warehouse)
+    assert len(tables["documents"]) == 3
+    reports = tables["reports"]
+    assert len(reports) == 2
+    assert sorted(reports["format"]) == ["std2019", "std2021"]
+    assert set(reports["adcode"]) == {"320813"}
+    assert set(reports["year"]) == {2023}
+    errors = tables["errors"]
+    assert len(errors) == 1
+    assert errors.loc[0, "path"].endswith("broken.pdf")
+    assert "corrupt" in errors.loc[0, "reason"]
+    figures = tables["figures"]
+    assert set(figures["report_id"]) == set(reports["report_id"])
+    by_report = figures[figures["source"] == "table"].groupby("report_id").size()
+    assert sorted(by_report) == [198, 200]
+    fee = figures[figures["key"] == "proactive.admin_fees.amount"].iloc[0]
+    assert (fee["value"], fee["unit"], fee["value_base"]) == (7730.28, "万元", pytest.approx(77_302_800))
+    checks = tables["checks"]
+    assert set(checks["report_id"]) == set(reports["report_id"])
+    assert not checks[checks["kind"] == "definitional"]["ok"].eq(False).any()
+    assert len(tables["runs"]) == 1
+    assert tables["runs"].loc[0, "failed"] == 1
+
+
+def test_second_run_changes_nothing(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    before = dump(warehouse)
+    summary = process_documents(collect([folder]), warehouse)
+    after = dump(warehouse)
+    for table in ("reports", "figures", "checks"):
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+    pd.testing.assert_frame_equal(before["documents"], after["documents"], obj="documents")
+    assert len(after["runs"]) == 2
+    # every stored document, the unreadable one included, was processed already with this extractor
+    assert summary.unchanged == 3, summary
+
+
+def test_second_run_skips_stored_reports(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    summary = process_documents(collect([folder]), warehouse)
+    assert summary.unchanged >= 2
+    assert summary.reports == 0
+
+
+def test_force_re_extracts(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    before = dump(warehouse)
+    summary = process_documents(collect([folder]), warehouse, force=True)
+    assert summary.unchanged == 0
+    assert summary.reports == 2
+    after = dump(warehouse)
+    for table in ("reports", "figures", "checks"):
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+    assert len(after["errors"]) == 1  # replaced, not duplicated
+    assert (after["documents"]["loaded_at"] >= before["documents"]["loaded_at"]).all()
+
+
+def test_changed_file_replaces_its_rows(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    (folder / "a-2021.html").write_bytes(report_html(Spec(inconsistent_review=True)))
+    summary = process_documents(collect([folder]), warehouse)
+    assert summary.reports == 1
+    tables = dump(warehouse)
+    assert len(tables["documents"]) == 4  # a new snapshot is a new document
+    assert len(tables["reports"]) == 3
+    failed = tables["checks"][tables["checks"]["ok"].eq(False)]
+    assert list(failed["rule"]) == ["review.sum"]
+
+
+def test_failed_batch_leaves_stored_rows_intact(folder: Path, tmp_path: Path, monkeypatch) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    before = dump(warehouse)
+
+    real_execute = store.execute
+
+    def failing_execute(con, sql, params=None):
+        if sql.startswith("INSERT INTO figures"):
+            raise RuntimeError("disk full")
+        return real_execute(con, sql, params)
+
+    monkeypatch.setattr(store, "execute", failing_execute)
+    with pytest.raises(RuntimeError, match="disk full"):
+        process_documents(collect([folder]), warehouse, force=True)
+    monkeypatch.undo()
+
+    after = dump(warehouse)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)
+
+
+def test_failed_second_batch_keeps_the_first(folder: Path, tmp_path: Path, monkeypatch) -> None:
+    import pipeline.runner as runner
+
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setattr(runner, "BATCH", 1)
+    real_execute = store.execute
+    inserts = {"n": 0}
+
+    def failing_execute(con, sql, params=None):
+        if sql.startswith("INSERT INTO documents"):
+            inserts["n"] += 1
+            if inserts["n"] == 2:
+                raise RuntimeError("killed")
+        return real_execute(con, sql, params)
+
+    monkeypatch.setattr(store, "execute", failing_execute)
+    with pytest.raises(RuntimeError):
+        process_documents(collect([folder]), warehouse)
+    monkeypatch.undo()
+    tables = dump(warehouse)
+    assert len(tables["documents"]) == 1  # the committed first batch, nothing of the failed one
+    first = tables["documents"].loc[0, "doc_id"]
+    assert set(tables["figures"]["report_id"]) <= {first}
+    assert set(tables["checks"]["report_id"]) <= {first}
