@@ -17,6 +17,7 @@ _YEAR_ANY = re.compile(r"(20\d{2})\s*年")
 _PERIOD = re.compile(r"自?(20\d{2})年1月1日[起]?至(20\d{2})年12月31日")
 _ISSUER_BEFORE_YEAR = re.compile(r"^(.{2,30}?)(?:20\d{2}|二[〇零○])")
 _ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府办公室|人民政府|管理委员会|管委会|委员会|局|办公室|厅|委|署|中心))")
+_ORG_LINE = re.compile(r"(政府|局|委员会|办公室|管委会|中心|委|厅|院)$")
 STD2021_MARKERS = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期不补正")
 STD2019_MARKERS = ("本年新制作数量", "对外公开总数量", "本年增/减", "本年增减", "第二十条第（九）项", "采购总金额")
 STANDARD_HEADINGS = ("收到和处理政府信息公开申请情况", "政府信息公开行政复议、行政诉讼情况", "本年新收政府信息公开申请数量")
@@ -41,12 +42,15 @@ def _head(doc: Document, chars: int = 3000) -> str:
 def find_title(doc: Document) -> str | None:
     """The page title when it names a report; else the report title printed in the first lines
     (PDF covers print it over two lines: 洪泽区人民政府 / 2023年政府信息公开工作年度报告)."""
-    candidates = [doc.title] if doc.title else []
-    lines = [t for _, t in doc.line_texts()[:6]]
-    candidates += [a + b for a, b in zip(lines, lines[1:])] + lines
-    for text in candidates:
-        if text and _REPORT_TITLE.search(text) and len(text) <= 60:
-            return text.strip()
+    if doc.title and _REPORT_TITLE.search(doc.title) and len(doc.title) <= 60:
+        return doc.title.strip()
+    lines = [t.strip() for _, t in doc.line_texts()[:6]]
+    for i, line in enumerate(lines):
+        if _REPORT_TITLE.search(line) and len(line) <= 60:
+            prev = lines[i - 1] if i else ""
+            if prev and len(prev) <= 20 and _ORG_LINE.search(prev) and not _REPORT_TITLE.search(prev):
+                return prev + line
+            return line
     return doc.title
 
 

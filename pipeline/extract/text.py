@@ -35,6 +35,7 @@ _PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达)$")
 CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
 _OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
 SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
+_LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.、．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]+、)\s*")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 _LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
                    r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
@@ -83,7 +84,7 @@ def _is_figure(match: re.Match, text: str) -> bool:
 
 
 def _clean_label(raw: str) -> str:
-    label = _PARENS.sub("", raw).strip(" 、，,“”\"'")
+    label = _LIST_MARKER.sub("", _PARENS.sub("", raw).strip(" 、，,“”\"'"))
     for _ in range(3):
         label = _LEAD.sub("", label).strip(" 、，,")
         label = _TRAIL.sub("", label).strip(" 、，,")

@@ -48,7 +48,9 @@ def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return data[len(bom):].decode(name, errors="replace"), name
     if _looks_binary(data):
         raise DocumentError("binary or corrupt content, not text")
-    for name in filter(None, (declared, "utf-8")):
+    # Servers and templates often declare ISO-8859-1 for UTF-8 bodies; Chinese text is never Latin-1.
+    latin = declared in {"latin-1", "iso8859-1", "cp1252", "ascii"}
+    for name in filter(None, ("utf-8" if latin else None, None if latin else declared, "utf-8")):
         try:
             return data.decode(name), name
         except UnicodeDecodeError:

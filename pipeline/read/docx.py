@@ -16,11 +16,11 @@ def _grid(table: Table) -> RawTable:
     identifies it, so merged cells become one origin."""
     rows: list[list[str]] = []
     origins: list[list[int]] = []
-    ids: dict[int, int] = {}
+    ids: dict[object, int] = {}
     for row in table.rows:
         texts, orow = [], []
         for cell in row.cells:
-            key = id(cell._tc)
+            key = cell._tc  # the element itself: id() of lxml proxies is reused after they are freed
             ids.setdefault(key, len(ids))
             texts.append(cell.text.replace("\n", "").strip())
             orow.append(ids[key])

@@ -28,13 +28,18 @@ def _page_lines(page) -> list[dict]:
 
 
 def _join_wrapped(lines: list[dict], right: float) -> list[str]:
-    """A line that reaches the right margin and ends mid-sentence continues on the next line."""
+    """A line that reaches the right margin and ends mid-sentence continues on the next line;
+    centred titles and lines in another font size never do."""
     out: list[str] = []
     carry = ""
+    left = min(ln["x0"] for ln in lines)
     for i, line in enumerate(lines):
         text = line["text"].strip()
-        nxt = lines[i + 1]["text"].strip() if i + 1 < len(lines) else ""
-        full = line["x1"] >= right - 3 * _char_width(line)
+        following = lines[i + 1] if i + 1 < len(lines) else None
+        nxt = following["text"].strip() if following else ""
+        width = _char_width(line)
+        full = (line["x1"] >= right - 3 * width and line["x0"] <= left + 3 * width
+                and following is not None and abs(_char_width(following) - width) <= 0.3 * width)
         wraps = (full and not text.endswith(_SENTENCE_END) and not _is_table_row(text)
                  and nxt and not _HEADING.match(nxt) and not _is_table_row(nxt))
         carry += text
