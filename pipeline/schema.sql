@@ -132,16 +132,24 @@ WITH v AS (
     JOIN report_series s USING (report_id)
     JOIN regions g ON g.adcode = m.adcode
     WHERE s.is_primary AND m.value IS NOT NULL AND g.parent IS NOT NULL
+), stats AS (
+    -- exact decimal sums and an ordered aggregate: the same numbers on every run and export
+    SELECT parent_adcode, issuer_body, year, key, unit, count(*) AS siblings,
+           CAST(sum(CAST(value AS DECIMAL(38, 6))) AS DOUBLE) AS parent_total,
+           stddev_pop(value ORDER BY adcode, report_id) AS sd
+    FROM v GROUP BY ALL
 )
 SELECT v.adcode, v.region, v.issuer, v.issuer_body, v.year, v.format, v.key, v.value, v.unit, v.source,
        v.report_id, v.failed_checks, v.level, v.parent_adcode, pr.full_name AS parent_region,
-       count(*) OVER w AS siblings,
+       st.siblings,
        rank() OVER (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key, v.unit ORDER BY v.value DESC) AS rank,
-       sum(v.value) OVER w AS parent_total,
-       v.value / nullif(sum(v.value) OVER w, 0) AS share,
-       (v.value - avg(v.value) OVER w) / nullif(stddev_pop(v.value) OVER w, 0) AS z_score
-FROM v LEFT JOIN regions pr ON pr.adcode = v.parent_adcode
-WINDOW w AS (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key, v.unit);
+       st.parent_total,
+       v.value / nullif(st.parent_total, 0) AS share,
+       (v.value - st.parent_total / st.siblings) / nullif(st.sd, 0) AS z_score
+FROM v
+JOIN stats st ON st.parent_adcode = v.parent_adcode AND st.issuer_body IS NOT DISTINCT FROM v.issuer_body
+             AND st.year = v.year AND st.key = v.key AND st.unit IS NOT DISTINCT FROM v.unit
+LEFT JOIN regions pr ON pr.adcode = v.parent_adcode;
 
 -- Counties summed up to their city and to their province, per body, year, key and unit
 -- (county-level primary reports only; a city's own report is not added to its counties).
@@ -163,7 +171,8 @@ WITH v AS (
     SELECT province, count(*) FROM regions WHERE level = 'county' GROUP BY province
 )
 SELECT up.parent_adcode, p.full_name AS parent_region, up.parent_level, up.issuer_body, up.year, up.key, up.unit,
-       sum(up.value) AS value, count(DISTINCT up.adcode) AS counties_reporting, any_value(sizes.counties) AS counties
+       CAST(sum(CAST(up.value AS DECIMAL(38, 6))) AS DOUBLE) AS value,  -- exact: order-independent
+       count(DISTINCT up.adcode) AS counties_reporting, any_value(sizes.counties) AS counties
 FROM up
 JOIN regions p ON p.adcode = up.parent_adcode
 LEFT JOIN sizes ON sizes.parent_adcode = up.parent_adcode
@@ -214,8 +223,8 @@ WITH s AS (
 ), sides AS (
     SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
            bool_and(present) AS complete,
-           sum(value) FILTER (WHERE side = 'lhs') AS lhs,
-           sum(value) FILTER (WHERE side = 'rhs') AS rhs
+           CAST(sum(CAST(value AS DECIMAL(38, 6))) FILTER (WHERE side = 'lhs') AS DOUBLE) AS lhs,
+           CAST(sum(CAST(value AS DECIMAL(38, 6))) FILTER (WHERE side = 'rhs') AS DOUBLE) AS rhs
     FROM terms GROUP BY ALL
 )
 SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
