@@ -19,7 +19,7 @@ from pipeline.numbers import parse_number
 _NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
 _VALUE = re.compile(rf"^({_NUM})(万元|元)?$")
 _BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_"}
-_TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_NUM}\s*)+)$")
+_TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_NUM}(?:万元|元)?\s*)+)$")
 _SPACE = re.compile(r"\s+")
 
 
@@ -71,9 +71,9 @@ def split_row(row: Row, index: int) -> DataRow:
     if not found:
         return DataRow(_SPACE.sub("", text), [], index)
     cells = []
-    for m in re.finditer(_NUM, found.group("nums")):
+    for m in re.finditer(rf"({_NUM})(万元|元)?", found.group("nums")):
         pos = found.start("nums") + m.start()
-        cells.append(Cell(parse_number(m.group(0)), None, offsets(pos), offsets(pos) + len(m.group(0))))
+        cells.append(Cell(parse_number(m.group(1)), m.group(2), offsets(pos), offsets(pos) + len(m.group(1))))
     return DataRow(_SPACE.sub("", found.group("label")), cells, index)
 
 
@@ -129,12 +129,13 @@ def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[
 
 
 def _is_subtotal(row: DataRow, template: list[tuple[str, str]]) -> bool:
+    """A group row with numbers of its own ((三)不予公开 小计), which some agencies add."""
     label = norm_label(row.label)
     if "小计" in label:
         return True
-    groups = [g for g in _GROUPS.values() if g in label]
-    leaves = [t for _, t in template if len(_leaf_text(t)) > 3 and _leaf_text(t)[:6] in label]
-    return bool(groups) and not leaves and len(label) <= 12
+    if not any(g in label for g in _GROUPS.values()):
+        return False
+    return _label_match(row.label, template) is None and not re.search(r"\d\.", label)
 
 
 def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> list[dict[str, Cell]]:
