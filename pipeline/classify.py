@@ -42,8 +42,9 @@ def _head(doc: Document, chars: int = 3000) -> str:
 def find_title(doc: Document) -> str | None:
     """The page title when it names a report; else the report title printed in the first lines
     (PDF covers print it over two lines: 洪泽区人民政府 / 2023年政府信息公开工作年度报告)."""
-    if doc.title and _REPORT_TITLE.search(doc.title) and len(doc.title) <= 60:
-        return doc.title.strip()
+    meta = doc.title.strip() if doc.title and _REPORT_TITLE.search(doc.title) and len(doc.title) <= 60 else None
+    if meta and re.search(r"\d{4}|二[〇零○]", meta):
+        return meta
     lines = [t.strip() for _, t in doc.line_texts()[:6]]
     for i, line in enumerate(lines):
         if _REPORT_TITLE.search(line) and len(line) <= 60:
@@ -51,7 +52,7 @@ def find_title(doc: Document) -> str | None:
             if prev and len(prev) <= 20 and _ORG_LINE.search(prev) and not _REPORT_TITLE.search(prev):
                 return prev + line
             return line
-    return doc.title
+    return meta or doc.title
 
 
 def _chinese_year(text: str) -> int | None:

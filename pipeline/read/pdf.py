@@ -39,7 +39,7 @@ def _join_wrapped(lines: list[dict], right: float) -> list[str]:
         nxt = following["text"].strip() if following else ""
         width = _char_width(line)
         full = (line["x1"] >= right - 3 * width and line["x0"] <= left + 3 * width
-                and following is not None and abs(_char_width(following) - width) <= 0.3 * width)
+                and following is not None and abs(_char_width(following) - width) <= 0.15 * width)
         wraps = (full and not text.endswith(_SENTENCE_END) and not _is_table_row(text)
                  and nxt and not _HEADING.match(nxt) and not _is_table_row(nxt))
         carry += text
