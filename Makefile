@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The samples include a deliberately broken file, so exit 1 ("some documents failed") is
+# the expected outcome here; a usage or configuration error (exit 2) still fails.
 run: $(STAMP)
-	$(BIN)/nianbao run
+	$(BIN)/nianbao run; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -119,11 +119,23 @@ def _government(issuer: str | None) -> str | None:
     return issuer
 
 
+def _qualified(issuer: str | None, region: "regions.Region | None") -> str | None:
+    """洪泽区人民政府 and 淮安市洪泽区人民政府 are one issuer: name a county's government with
+    its city, so one issuer keeps one name across years."""
+    if not issuer or region is None or region.level != "county" or not region.parent:
+        return issuer
+    parent = regions.get_region(region.parent)
+    if parent and issuer == region.name + "人民政府":
+        return parent.name + issuer
+    return issuer
+
+
 def classify(doc: Document, issuer_hint: str | None = None, adcode_hint: str | None = None) -> Classification:
     title = find_title(doc)
     report, reason = is_annual_report(doc, title)
     issuer = issuer_hint or _government(find_issuer(doc, title))
     region = regions.get_region(adcode_hint) if adcode_hint else regions.find_region(issuer, (title or "") + _head(doc, 2000))
-    return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title), issuer=issuer,
+    return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title),
+                          issuer=_qualified(issuer, region),
                           adcode=region.adcode if region else adcode_hint, region=region.full_name if region else None,
                           format=find_format(doc, report))

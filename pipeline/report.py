@@ -30,7 +30,7 @@ def progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None] | 
 def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     return table
