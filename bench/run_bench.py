@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.normalize import build_document  # noqa: E402
 from pipeline.process import process_path  # noqa: E402
 from pipeline.read import read_bytes  # noqa: E402
+from pipeline.read.decode import declared_charset  # noqa: E402
 from pipeline.runner import collect, process_documents  # noqa: E402
 
 PADDING = "<li><a href=\"/col/col{n}/index.html\">栏目导航 {n}：政务公开 · 政策文件 · 政策解读 · 互动交流</a></li>\n"
@@ -39,7 +40,7 @@ def make_corpus(sources: list[Path], out: Path, count: int, size: int) -> None:
         src = sources[i % len(sources)]
         data = src.read_bytes()
         if src.suffix.lower() in (".html", ".htm", ".shtml"):
-            encoding = "gb18030" if b"gb2312" in data[:2048].lower() or b"gbk" in data[:2048].lower() else "utf-8"
+            encoding = declared_charset(data) or "utf-8"
             pad = "".join(PADDING.format(n=n) for n in range(max(0, (size - len(data)) // 160)))
             marker = f"<!-- bench copy {i} -->\n<ul class=\"nav\">\n{pad}</ul>\n".encode(encoding, "ignore")
             data = data.replace(b"</body>", marker + b"</body>", 1) if b"</body>" in data else data + marker
