@@ -180,6 +180,17 @@ def test_table_three_split_into_two_tables(version: str) -> None:
     assert_all_ok(result, version)
 
 
+@pytest.mark.parametrize("version", ["2021", "2019"])
+def test_word_pasted_empty_trailing_column(version: str) -> None:
+    """Every row of every table ends in an empty cell, as Word pastes often do: values are
+    read under their headers, not as the last cells of the row."""
+    spec = Spec(version=version)
+    data = report_html(spec).replace(b"</tr>", b"<td></td></tr>")
+    result = run(data, "report.html")
+    assert_cells(result, spec)
+    assert_all_ok(result, version)
+
+
 def test_table_four_as_one_row_of_15() -> None:
     spec = Spec(review_one_row=True)
     result = run(report_html(spec), "report.html")

@@ -189,10 +189,37 @@ def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict
     return reading if len(reading) >= 7 * (len(template) // 2) else {}
 
 
-def _requests(rows: list[DataRow], version: str) -> dict[str, Cell]:
+def _total_column(raw: list[Row], start: int) -> int | None:
+    """Grid column of the 总计 header above table 三's first data row, if printed as a grid."""
+    for row in reversed(raw[max(0, start - 6):start]):
+        if not row.in_table:
+            continue
+        for col, token in enumerate(row.tokens):
+            if norm_label(token.text) == "总计":
+                return col
+    return None
+
+
+def _align_to_header(raw: list[Row], rows: list[DataRow], start: int, end: int) -> None:
+    """Word-pasted grids often carry empty trailing columns; read the seven value cells
+    under the header (自然人 … 总计) instead of the last seven cells of the row."""
+    total = _total_column(raw, start)
+    if total is None or total < 6:
+        return
+    for row in rows[start:end + 1]:
+        tokens = raw[row.index].tokens
+        if not raw[row.index].in_table or len(tokens) <= total:
+            continue
+        cells = [_parse_cell(t) for t in tokens[total - 6:total + 1]]
+        if all(c is not None for c in cells):
+            row.cells = cells
+
+
+def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Cell]:
     region = _region(rows, ("本年新收",), ("结转下年度",))
     if region is None:
         return {}
+    _align_to_header(raw, rows, *region)
     inside = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7]
     data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
@@ -267,8 +294,11 @@ def _review(rows: list[DataRow], begin: int) -> dict[str, Cell]:
         return {}
     values: list[Cell] = []
     for row in rows[header:header + 12]:
-        if len(row.cells) >= 5:
-            values.extend(row.cells[-15:])
+        cells = list(row.cells)
+        while len(cells) > 15 and cells[-1].value is None:
+            cells.pop()
+        if len(cells) >= 5:
+            values.extend(cells[-15:])
         if len(values) >= 15:
             return dict(zip(_REVIEW_KEYS, values[:15]))
     return {}
@@ -279,7 +309,7 @@ def _review(rows: list[DataRow], begin: int) -> dict[str, Cell]:
 def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     version = "2019" if fmt == "std2019" else "2021"
     rows = [split_row(r, i) for i, r in enumerate(doc.rows)]
-    requests = _requests(rows, version)
+    requests = _requests(rows, version, doc.rows)
     table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
     end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), table3)
     cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
