@@ -7,6 +7,7 @@ must give exactly the expected key → value map and the definitional checks mus
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,18 @@ def test_pdf_without_text_layer_is_an_error() -> None:
     result = process_bytes(buf.getvalue(), SourceDoc(path=Path("scan.pdf")))
     assert result.error is not None and "OCR" in result.error
     assert result.figures == []
+
+
+def test_table_three_flattened_one_value_per_line() -> None:
+    """Search-engine copies print every cell on its own line; positions decide, checks confirm."""
+    spec = Spec()
+    html = report_html(spec).decode("utf-8")
+    start = html.rindex("<table", 0, html.index("本年新收"))
+    end = html.index("</table>", html.index("结转下年度")) + len("</table>")
+    texts = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", html[start:end], re.S)]
+    flat = "".join(f"<p>{t}</p>" for t in texts if t)
+    assert "<table" not in flat
+    result = run((html[:start] + flat + html[end:]).encode("utf-8"), "report.html")
+    got = cells(result)
+    want = {k: v for k, v in expected_cells(spec).items() if k.startswith("requests.")}
+    assert {k: got.get(k) for k in want} == want

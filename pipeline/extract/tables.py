@@ -227,9 +227,28 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     variants = [has_sub] if version == "2021" and ("逾期" in texts) else ([False] if version == "2019" else [False, True])
     readings = [r for v in variants for r in _request_readings(data, version, v)]
     if not readings:
-        return {}
+        return _requests_by_count(rows, region[0], version, variants)
     complete = [r for r in readings if len(r) >= 7 * len(_template(version, True)) - 14] or readings
     return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
+
+
+def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: list[bool]) -> dict[str, Cell]:
+    """Tables flattened to one value per line: fill by position only when the count of
+    numbers fits the template exactly and every definitional relation then holds."""
+    numbers: list[Cell] = []
+    for row in rows[start:]:
+        if "行政复议" in row.label or row.label.startswith(("五、", "四、政府信息公开")):
+            break
+        numbers.extend(row.cells)
+    for other_rows in variants:
+        template = _template(version, other_rows)
+        if len(numbers) != 7 * len(template):
+            continue
+        reading = {f"requests.{key}.{col}": numbers[7 * i + j]
+                   for i, (key, _) in enumerate(template) for j, col in enumerate(COLUMNS)}
+        if _failures(reading, version) == 0:
+            return reading
+    return {}
 
 
 def _failures(reading: dict[str, Cell], version: str) -> int:
