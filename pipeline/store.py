@@ -44,12 +44,13 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 
 def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """The data dictionary and the region table are reference data: loaded once."""
-    if scalar(con, "SELECT count(*) FROM metrics") == 0:
-        metrics = pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"})
-        con.register("metrics_df", metrics)
-        execute(con, "INSERT INTO metrics SELECT key, label_zh, label_en, unit, table_name, formats, meaning FROM metrics_df")
-        con.unregister("metrics_df")
+    """Reference data. The dictionary is rewritten on every writing connection (a few hundred
+    rows), so it always matches the key files of the installed version; regions load once."""
+    metrics = pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"})
+    execute(con, "DELETE FROM metrics")
+    con.register("metrics_df", metrics)
+    execute(con, "INSERT INTO metrics SELECT key, label_zh, label_en, unit, table_name, formats, meaning FROM metrics_df")
+    con.unregister("metrics_df")
     if scalar(con, "SELECT count(*) FROM regions") == 0:
         from pipeline.regions import regions_frame
 

@@ -56,6 +56,20 @@ def cell_labels(version: str) -> dict[str, str]:
     return out
 
 
+_PROSE_LABELS = {
+    "proactive.items": "主动公开政府信息（条）", "proactive.documents": "主动公开政府文件（件）",
+    "requests.outcome.withheld.subtotal.total": "不予公开（小计）/总计", "litigation.total": "行政诉讼（合计）",
+    "fees.collected": "实际收取的信息公开费用", "fees.billed": "收费通知金额", "fees.notices": "收费通知件数",
+    "consultations.total": "接受咨询", "website.visits": "网站访问量",
+}
+
+
+def _cell_meaning(cell: dict) -> str:
+    """Where the cell is printed: section, row path, column path (and the unit's source)."""
+    where = " › ".join([cell.get("section", "")] + list(cell.get("row_path") or []) + list(cell.get("column_path") or []))
+    return f"{where} ({cell['unit_source']})" if cell.get("unit_source") else where
+
+
 def dictionary_rows() -> list[dict]:
     """The `metrics` data dictionary: every canonical key of both formats and of prose."""
     rows: dict[str, dict] = {}
@@ -64,10 +78,10 @@ def dictionary_rows() -> list[dict]:
         for cell in fmt["cells"]:
             entry = rows.setdefault(cell["key"], {
                 "key": cell["key"], "label_zh": cell_labels(version)[cell["key"]], "label_en": _english(cell["key"]),
-                "unit": cell.get("unit"), "table": cell.get("table"), "formats": [], "meaning": cell.get("unit_source", "")})
+                "unit": cell.get("unit"), "table": cell.get("table"), "formats": [], "meaning": _cell_meaning(cell)})
             entry["formats"].append(f"std{version}")
     for item in narrative_keys()["keys"]:
-        entry = rows.setdefault(item["key"], {"key": item["key"], "label_zh": (item.get("phrasings") or [item["key"]])[0],
+        entry = rows.setdefault(item["key"], {"key": item["key"], "label_zh": _PROSE_LABELS.get(item["key"], item["key"]),
                                               "label_en": _english(item["key"]), "unit": item.get("unit"),
                                               "table": "prose", "formats": [], "meaning": item.get("meaning", "")})
         entry["formats"].append("narrative")
@@ -77,5 +91,37 @@ def dictionary_rows() -> list[dict]:
     return sorted(rows.values(), key=lambda e: e["key"])
 
 
+_EN_WORDS = {
+    "requests": "Disclosure requests", "new": "received this year", "carried_over": "carried over from last year",
+    "carry_forward": "carried forward to next year", "outcome": "outcome", "granted": "disclosed",
+    "partial": "partly disclosed", "withheld": "withheld", "unable": "cannot be provided",
+    "not_processed": "not processed", "subtotal": "subtotal", "state_secret": "state secret",
+    "law_prohibited": "prohibited by other laws", "three_securities_one_stability": "endangers security or stability",
+    "third_party_rights": "third-party rights", "internal_affairs": "internal affairs", "process_info": "process information",
+    "enforcement_file": "law-enforcement case file", "admin_query": "administrative query matter",
+    "not_held": "not held by this body", "needs_creation": "would have to be created",
+    "still_unclear": "still unclear after correction", "complaint": "petition or complaint", "repeat": "repeated request",
+    "publication": "asks for publications", "mass_repeat": "mass repeated requests", "confirm_reissue": "asks to confirm or reissue",
+    "no_correction": "not corrected in time", "unpaid_fee": "fee not paid in time",
+    "natural_person": "natural persons", "commercial": "commercial enterprises", "research": "research institutions",
+    "social_welfare": "public-welfare organisations", "legal_services": "legal service organisations",
+    "other_org": "other organisations", "org_subtotal": "all organisations", "total": "total", "other": "other",
+    "review": "Administrative reconsideration", "litigation": "Administrative litigation", "direct": "without reconsideration",
+    "after_review": "after reconsideration", "upheld": "upheld", "corrected": "corrected", "pending": "pending",
+    "proactive": "Proactive disclosure", "regulations": "regulations", "normative_docs": "normative documents",
+    "licensing": "administrative licensing", "penalty": "administrative penalties", "coercion": "administrative coercion",
+    "admin_fees": "administrative fees", "other_mgmt_services": "other management services",
+    "central_procurement": "central procurement", "issued": "issued this year", "repealed": "repealed this year",
+    "in_force": "in force", "decisions": "decisions this year", "amount": "amount", "new_made": "made this year",
+    "new_published": "published this year", "total_published": "published in total", "prev_year_items": "items last year",
+    "change": "change in items", "projects": "projects", "items": "items", "documents": "documents",
+    "fees": "Disclosure fees", "collected": "collected", "billed": "billed", "notices": "notices issued",
+    "consultations": "Enquiries", "website": "Website", "visits": "visits",
+}
+
+
 def _english(key: str) -> str:
-    return key.replace(".", " / ").replace("_", " ")
+    """An English label built from the key's parts: review.upheld → Administrative reconsideration: upheld."""
+    head, *rest = key.split(".")
+    words = [_EN_WORDS.get(part, part.replace("_", " ")) for part in rest]
+    return f"{_EN_WORDS.get(head, head)}: {', '.join(words)}" if words else _EN_WORDS.get(head, head)
