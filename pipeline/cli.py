@@ -160,21 +160,26 @@ def export(out: Path = typer.Option(..., "--out", "-o", help="folder for the fil
            fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv"),
            warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
     """Write every table and the main views to one file each."""
-    import pipeline
     from pipeline.export import FORMATS, export as write_files
 
     if fmt not in FORMATS:
         typer.echo(f"nianbao: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    try:
-        con = pipeline.connect(str(warehouse))
-    except FileNotFoundError as exc:
-        typer.echo(f"nianbao: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    with con:
+    with _read_only(warehouse) as con:
         written = write_files(con, out, fmt)
     for name, rows, path in written:
         typer.echo(f"{path}\t{rows}")
+
+
+def _read_only(warehouse: Path):
+    """The analyst's connection (views included); a missing warehouse is a usage error."""
+    import pipeline
+
+    try:
+        return pipeline.connect(str(warehouse))
+    except FileNotFoundError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command()
@@ -184,15 +189,9 @@ def query(sql: str = typer.Argument(..., help="SQL to run against the warehouse 
     """Run SQL and print the result as a table (exit 2 on an SQL error)."""
     import duckdb
 
-    import pipeline
     from pipeline.export import print_table, run_query
 
-    try:
-        con = pipeline.connect(str(warehouse))
-    except FileNotFoundError as exc:
-        typer.echo(f"nianbao: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    with con:
+    with _read_only(warehouse) as con:
         try:
             columns, rows, total = run_query(con, sql, limit)
         except duckdb.Error as exc:
