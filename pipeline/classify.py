@@ -16,6 +16,7 @@ _YEAR_TITLE = re.compile(r"(20\d{2}|二[〇零○]\S{2})\s*年度?[^，。\n]{0,
 _YEAR_ANY = re.compile(r"(20\d{2})\s*年")
 _PERIOD = re.compile(r"自?(20\d{2})年1月1日[起]?至(20\d{2})年12月31日")
 _ISSUER_BEFORE_YEAR = re.compile(r"^(.{2,30}?)(?:20\d{2}|二[〇零○])")
+_ISSUER_AFTER_YEAR = re.compile(r"^(?:20\d{2}|二[〇零○]\S{2})\s*年度?(.{2,30}?)(?:人民政府)?(?:政府信息公开|政务公开|信息公开)")
 _ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府办公室|人民政府|管理委员会|管委会|委员会|局|办公室|厅|委|署|中心))")
 _ORG_LINE = re.compile(r"(政府|局|委员会|办公室|管委会|中心|委|厅|院)$")
 STD2021_MARKERS = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期不补正")
@@ -74,9 +75,11 @@ def find_year(doc: Document, title: str | None) -> int | None:
 
 
 def find_issuer(doc: Document, title: str | None) -> str | None:
+    """From the title (`淮安市人民政府2024年…`, `2023年度朝阳区政府信息公开…`), else the body's
+    most frequent organisation name that names a place."""
     if title:
-        found = _ISSUER_BEFORE_YEAR.match(title)
-        if found and not found.group(1).startswith(("关于", "《")):
+        found = _ISSUER_BEFORE_YEAR.match(title) or _ISSUER_AFTER_YEAR.match(title)
+        if found and not found.group(1).startswith(("关于", "《")) and len(found.group(1).strip("：: ")) >= 2:
             return found.group(1).strip("：: ")
     counts: dict[str, int] = {}
     for name in _ORG.findall(_head(doc)):
@@ -130,11 +133,22 @@ def _qualified(issuer: str | None, region: "regions.Region | None") -> str | Non
     return issuer
 
 
+def _find_region(doc: Document, issuer: str | None, title: str | None) -> "regions.Region | None":
+    """The issuer names the area; when it does not (市政府办公室), the title or the body's
+    organisation names usually do."""
+    context = (title or "") + _head(doc, 2000)
+    for name in filter(None, [issuer, title, *(_ORG.findall(_head(doc, 1500)))]):
+        region = regions.find_region(name, context)
+        if region is not None:
+            return region
+    return None
+
+
 def classify(doc: Document, issuer_hint: str | None = None, adcode_hint: str | None = None) -> Classification:
     title = find_title(doc)
     report, reason = is_annual_report(doc, title)
     issuer = issuer_hint or _government(find_issuer(doc, title))
-    region = regions.get_region(adcode_hint) if adcode_hint else regions.find_region(issuer, (title or "") + _head(doc, 2000))
+    region = regions.get_region(adcode_hint) if adcode_hint else _find_region(doc, issuer, title)
     return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title),
                           issuer=_qualified(issuer, region),
                           adcode=region.adcode if region else adcode_hint, region=region.full_name if region else None,

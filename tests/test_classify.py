@@ -66,6 +66,8 @@ def test_title_over_two_cover_lines() -> None:
         ("淮安市人民政府2024年政府信息公开工作年度报告", "淮安市人民政府", "320800"),
         ("沭阳县发展和改革局2023年政府信息公开年度报告", "沭阳县发展和改革局", "321322"),
         ("平潭综合实验区管委会2024年度政府信息公开工作年度报告", "平潭综合实验区管委会", "350128"),
+        ("2023年度北京市朝阳区政府信息公开工作年度报告", "北京市朝阳区人民政府", "110105"),
+        ("二〇二二年度长春市朝阳区政府信息公开工作年度报告", "长春市朝阳区人民政府", "220104"),
     ],
 )
 def test_issuer_and_adcode_from_title(title: str, issuer: str, adcode: str) -> None:
@@ -80,6 +82,14 @@ def test_issuer_hint_and_adcode_hint_win() -> None:
     assert info.issuer == "随州市曾都区人民政府"
     assert info.adcode == "421303"
     assert info.region == "湖北省随州市曾都区"
+
+
+def test_area_from_the_body_when_the_issuer_names_none() -> None:
+    lines = ["市政府办公室2023年政府信息公开工作年度报告",
+             "本报告由淮安市人民政府办公室根据《条例》要求编制。"] + NARRATIVE_BODY
+    info = classify(doc(lines))
+    assert info.issuer == "市政府办公室"
+    assert info.adcode == "320800"
 
 
 def test_issuer_without_title_from_body() -> None:
