@@ -52,6 +52,13 @@ def print_table(columns: list[str], rows: list[tuple], total: int) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False)
+    if not console.is_terminal or len(columns) > 12:
+        # Piped output and wide results: tab-separated lines, which tools and people can read.
+        print("\t".join(columns))
+        for row in rows:
+            print("\t".join(show(v) for v in row))
+        print(f"({total} rows{f', {len(rows)} shown' if total > len(rows) else ''})")
+        return
     table = Table(*columns, show_lines=False)
     for col in table.columns:
         col.overflow = "fold"
