@@ -315,3 +315,19 @@ def test_table_three_flattened_one_value_per_line() -> None:
     got = cells(result)
     want = {k: v for k, v in expected_cells(spec).items() if k.startswith("requests.")}
     assert {k: got.get(k) for k in want} == want
+
+
+def test_table_two_value_printed_on_the_line_below_its_label() -> None:
+    """A PDF prints a vertically centred value cell on its own line next to the label line."""
+    lines = ["二、主动公开政府信息情况", "第二十条第（一）项", "信息内容 本年制发件数 本年废止件数 现行有效件数",
+             "规章", "0 0 3", "行政规范性文件 1 2 9", "第二十条第（五）项", "信息内容 本年处理决定数量",
+             "行政许可", "550", "三、收到和处理政府信息公开申请情况"]
+    from pipeline.extract.tables import extract_table_figures
+    from pipeline.model import RawDocument
+    from pipeline.normalize import build_document
+
+    figures = extract_table_figures(build_document(RawDocument(blocks=lines, medium="pdf")), "std2021")
+    got = {f.key: f.value for f in figures}
+    assert got["proactive.regulations.in_force"] == 3
+    assert got["proactive.normative_docs.in_force"] == 9
+    assert got["proactive.licensing.decisions"] == 550

@@ -282,15 +282,13 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
     columns = _PROACTIVE_COLUMNS["2021" if "本年制发" in headers or "现行有效" in headers else
                                   "2019" if "本年新制作" in headers or "对外公开总数" in headers else version]
     out: dict[str, Cell] = {}
-    for row in region:
-        if not row.cells:
-            continue
+    for i, row in enumerate(region):
         label = norm_label(row.label)
         item = next((key for name, key in _PROACTIVE_ROWS if label.endswith(name) or label == name), None)
         if item is None or item not in columns:
             continue
         names = columns[item]
-        cells = list(row.cells)
+        cells = list(row.cells) or _orphan_cells(region, i)
         while len(cells) > len(names) and cells[-1].value is None:
             cells.pop()
         if len(cells) > len(names) and len(names) == 1:
@@ -298,6 +296,14 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
         for name, cell in zip(names, cells[-len(names):]):
             out.setdefault(f"proactive.{item}.{name}", cell)
     return out
+
+
+def _orphan_cells(region: list[DataRow], i: int) -> list[Cell]:
+    """PDF cells centred beside a label may print on the line above or below it, alone."""
+    for j in (i + 1, i - 1):
+        if 0 <= j < len(region) and region[j].cells and not region[j].label:
+            return list(region[j].cells)
+    return []
 
 
 # ---------------------------------------------------------------- table 四
