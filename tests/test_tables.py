@@ -331,3 +331,14 @@ def test_table_two_value_printed_on_the_line_below_its_label() -> None:
     assert got["proactive.regulations.in_force"] == 3
     assert got["proactive.normative_docs.in_force"] == 9
     assert got["proactive.licensing.decisions"] == 550
+
+
+def test_pdf_blank_marks_are_null(monkeypatch) -> None:
+    """`/`, `—` and `-` printed in PDF table rows are blanks (null), in their columns."""
+    import fixtures.reports as reports
+
+    monkeypatch.setattr(reports, "_BLANK_FORMS", ("/", "—", "-"))
+    spec = Spec(blanks=True)
+    result = run(report_pdf(spec), "report.pdf")
+    assert_cells(result, spec)
+    assert cells(result)["requests.new.research"] is None

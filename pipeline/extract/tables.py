@@ -19,7 +19,9 @@ from pipeline.numbers import parse_number
 _NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
 _VALUE = re.compile(rf"^({_NUM})(万元|元)?$")
 _BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_"}
-_TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_NUM}(?:万元|元)?\s*)+)$")
+_BLANK_MARK = r"[/／—–－-]{1,2}"
+_TOKEN = rf"(?:({_NUM})(万元|元)?|{_BLANK_MARK})"
+_TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 _SPACE = re.compile(r"\s+")
 
 
@@ -71,9 +73,13 @@ def split_row(row: Row, index: int) -> DataRow:
     if not found:
         return DataRow(_SPACE.sub("", text), [], index)
     cells = []
-    for m in re.finditer(rf"({_NUM})(万元|元)?", found.group("nums")):
+    for m in re.finditer(_TOKEN, found.group("nums")):
         pos = found.start("nums") + m.start()
-        cells.append(Cell(parse_number(m.group(1)), m.group(2), offsets(pos), offsets(pos) + len(m.group(1))))
+        number = m.group(1)
+        value = parse_number(number) if number else None
+        cells.append(Cell(value, m.group(2), offsets(pos), offsets(pos) + len(number or m.group(0))))
+    if all(c.value is None for c in cells) and not found.group("label").strip():
+        return DataRow("", [], index)
     return DataRow(_SPACE.sub("", found.group("label")), cells, index)
 
 
