@@ -30,6 +30,11 @@ def _han_count(text: str) -> int:
     return len(_HAN.findall(text))
 
 
+# Elements that hold blocks; the walk never descends into a paragraph, which would drop the
+# tables beside it.
+_CONTAINERS = ["div", "section", "article", "main", "center", "form", "table", "tbody", "tr", "td"]
+
+
 def _density_pick(body: Tag) -> Tag:
     """Text-density fallback: the block with the most non-link Chinese text, descending
     while one child holds most of it (so we stop at the article, not the page)."""
@@ -39,9 +44,7 @@ def _density_pick(body: Tag) -> Tag:
 
     node = body
     while True:
-        kids = [c for c in node.find_all(["div", "td", "article", "section", "main"], recursive=False)]
-        kids += [g for c in node.find_all(["div", "article", "section", "main", "table", "tbody", "tr", "td"], recursive=False)
-                 for g in ([] if c.name in ("div", "article", "section", "main", "td") else c.find_all(["td", "div"]))]
+        kids = node.find_all(_CONTAINERS, recursive=False)
         if not kids:
             return node
         best = max(kids, key=score)
