@@ -174,3 +174,15 @@ def test_stated_number_beats_nil_wording() -> None:
 
 def test_positive_statements_are_not_zeros() -> None:
     assert zeros("本年度收取信息处理费200元，发生行政复议1件。") == {}
+
+
+@pytest.mark.parametrize("sentence", ["本年度未产生信息处理费。", "信息处理费收费情况：无。", "未收取检索费、复制费、邮寄费等任何费用。"])
+def test_fee_nil_phrasings(sentence: str) -> None:
+    zeros = implicit_zeros([(0, sentence)], set())
+    assert [(f.key, f.value, f.implicit) for f in zeros] == [("fees.collected", 0, True)]
+
+
+def test_review_application_count_is_keyed() -> None:
+    figures = extract_text_figures([(0, "全年收到行政复议申请3件，行政诉讼案件1件。")])
+    assign_keys(figures)
+    assert [(f.key, f.value) for f in figures] == [("review.total", 3), ("litigation.total", 1)]

@@ -6,10 +6,10 @@ import re
 
 from pipeline.model import Figure
 
-_NEG = r"(?:没有|未|无|未发生|未出现|不存在|零)"
+_NEG = r"(?:没有|未|无|未发生|未出现|未产生|不存在|零)"
 STATEMENTS: list[tuple[str, str, str, re.Pattern]] = [
     ("fees.collected", "信息公开收费", "元",
-     re.compile(rf"(?:均未收费|{_NEG}(?:向[^。；，]{{0,10}})?收取[^。；\d]{{0,30}}?费|未发生收费|{_NEG}收费|免费提供|不收取[^。；\d]{{0,20}}?费)")),
+     re.compile(rf"(?:均未收费|{_NEG}(?:向[^。；，]{{0,10}})?收取[^。；\d]{{0,30}}?费|未发生收费|{_NEG}收费|免费提供|未产生[^。；\d]{{0,10}}费|收费情况[:：]?无|不收取[^。；\d]{{0,20}}?费)")),
     ("requests.outcome.withheld.subtotal.total", "不予公开", "件",
      re.compile(rf"{_NEG}[^。；\d]{{0,6}}(?:不予公开|不同意公开)[^。；\d]{{0,6}}(?:申请|情况|情形)")),
     ("review.total", "行政复议", "件", re.compile(rf"{_NEG}[^。；\d]{{0,30}}行政复议")),
