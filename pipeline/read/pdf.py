@@ -10,6 +10,7 @@ import pdfplumber
 
 from pipeline.model import DocumentError, RawDocument
 from pipeline.read.boilerplate import is_boilerplate
+from pipeline.read.pdf_columns import fill_blank_columns
 
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,3}[-—–－\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$")
 _ROW_NUMBERS = re.compile(r"(?:^|\s)(?:[+-]?[\d,]+(?:\.\d+)?\s+){2,}[+-]?[\d,]+(?:\.\d+)?\s*$")
@@ -23,7 +24,7 @@ def _is_table_row(text: str) -> bool:
 
 
 def _page_lines(page) -> list[dict]:
-    lines = page.extract_text_lines(layout=False, strip=True, return_chars=False)
+    lines = page.extract_text_lines(layout=False, strip=True, return_chars=True)
     return [ln for ln in lines if ln["text"].strip() and not _PAGE_NUMBER.match(ln["text"].strip())]
 
 
@@ -102,6 +103,7 @@ def read(data: bytes) -> RawDocument:
     all_lines = [ln for lines in per_page for ln in lines]
     if not all_lines:
         raise DocumentError("PDF has no text layer (scanned images?); OCR is not supported")
+    fill_blank_columns(all_lines)
     right = _right_margin(all_lines)
     blocks: list = [t for t in _join_wrapped(all_lines, right) if not is_boilerplate(t)]
     return RawDocument(blocks=blocks, medium="pdf", title=title,

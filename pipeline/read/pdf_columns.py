@@ -1,0 +1,91 @@
+"""Empty cells of table 三 in PDF text layers. A text line loses empty cells, so a row
+printing only 自然人 and 总计 would read as two numbers. The column headers' positions say
+which column each printed number stands in; the empty ones become a blank mark."""
+from __future__ import annotations
+
+import re
+
+_HEADERS = ["自然人", "商业", "科研", "社会", "法律", "其他", "总计"]
+_NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
+BLANK = "—"
+
+
+def _tokens(line: dict) -> list[tuple[str, list[dict]]]:
+    """The line's words as pdfplumber spaced them, each with its chars (spaces are not chars)."""
+    chars = [c for c in line.get("chars", []) if c["text"].strip()]
+    words, at = [], 0
+    for word in line["text"].split():
+        words.append((word, chars[at:at + len(word)]))
+        at += len(word)
+    return words if at == len(chars) else []
+
+
+def _center(chars: list[dict]) -> float:
+    return (chars[0]["x0"] + chars[-1]["x1"]) / 2
+
+
+def _anchors(header_lines: list[dict]) -> list[float] | None:
+    """x-centres of the seven value columns, from the header words (missing ones interpolated)."""
+    found: dict[int, float] = {}
+    for line in header_lines:
+        chars = [c for c in line.get("chars", []) if c["text"].strip()]
+        text = "".join(c["text"] for c in chars)
+        for i, word in enumerate(_HEADERS):
+            at = text.rfind(word)
+            if at >= 0 and i not in found:
+                found[i] = _center(chars[at:at + len(word)])
+    if 0 not in found or 6 not in found or found[6] - found[0] < 6 * 15:
+        return None
+    step = (found[6] - found[0]) / 6
+    return [found.get(i, found[0] + i * step) for i in range(7)]
+
+
+def _split_glued(words: list[tuple[str, list[dict]]]) -> list[tuple[str, list[dict]]]:
+    """'数量21' is a label word and a number printed close together."""
+    out = []
+    for word, chars in words:
+        glued = re.match(r"^(.*\D)(\d[\d,]*(?:\.\d+)?)$", word)
+        if glued and chars:
+            cut = len(glued.group(1))
+            out += [(glued.group(1), chars[:cut]), (glued.group(2), chars[cut:])]
+        else:
+            out.append((word, chars))
+    return out
+
+
+def _refill(line: dict, anchors: list[float]) -> None:
+    words = _split_glued(_tokens(line))
+    trailing: list[tuple[str, list[dict]]] = []
+    for word, chars in reversed(words):
+        if not _NUMBER.match(word):
+            break
+        trailing.insert(0, (word, chars))
+    if not 1 <= len(trailing) < 7:
+        return
+    half = (anchors[1] - anchors[0]) / 2
+    if _center(trailing[0][1]) < anchors[0] - half:
+        return
+    slots: dict[int, str] = {}
+    for word, chars in trailing:
+        column = min(range(7), key=lambda i: abs(anchors[i] - _center(chars)))
+        if column in slots:
+            return
+        slots[column] = word
+    label = "".join(word for word, _ in words[:len(words) - len(trailing)])
+    line["text"] = " ".join([label] + [slots.get(i, BLANK) for i in range(7)]).strip()
+
+
+def fill_blank_columns(lines: list[dict]) -> None:
+    """Rewrite, in place, the text of table 三 rows that print fewer than seven numbers."""
+    anchors = None
+    header_from = None
+    for i, line in enumerate(lines):
+        text = line["text"]
+        if anchors is None and ("申请人情况" in text or "自然人" in text):
+            header_from = i if header_from is None else header_from
+        if "本年新收" in text and header_from is not None and anchors is None:
+            anchors = _anchors(lines[header_from:i])
+        if anchors is not None:
+            if "行政复议" in text:
+                return
+            _refill(line, anchors)

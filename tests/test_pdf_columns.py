@@ -1,0 +1,54 @@
+"""Table 三 in a PDF whose empty cells print nothing: the header columns place each number."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fixtures.reports import _cid_font as cid_font
+
+from pipeline.model import SourceDoc
+from pipeline.process import process_bytes
+
+HEADERS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+COLUMNS = [250 + 45 * i for i in range(7)]
+# (label, values by column; None prints nothing)
+ROWS = [("一、本年新收政府信息公开申请数量", [30, None, None, None, None, None, 30]),
+        ("二、上年结转政府信息公开申请数量", [1, None, None, None, None, None, 1]),
+        ("（一）予以公开", [12, None, None, None, 2, None, 14])]
+
+
+def _pdf() -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    font = cid_font()
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=A4)
+    y = 800
+    for line in ["某某县2023年政府信息公开工作年度报告", "一、总体情况", "全年受理政府信息公开申请30件。",
+                 "三、收到和处理政府信息公开申请情况", "申请人情况"]:
+        pdf.setFont(font, 10)
+        pdf.drawString(40, y, line)
+        y -= 18
+    for x, header in zip(COLUMNS, HEADERS):
+        pdf.setFont(font, 7)
+        pdf.drawCentredString(x, y, header)
+    y -= 18
+    for label, values in ROWS:
+        pdf.setFont(font, 9)
+        pdf.drawString(40, y, label)
+        for x, value in zip(COLUMNS, values):
+            if value is not None:
+                pdf.drawCentredString(x, y, str(value))
+        y -= 18
+    pdf.drawString(40, y, "四、结转下年度继续办理")
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def test_numbers_land_in_their_header_columns_and_empty_cells_are_null() -> None:
+    result = process_bytes(_pdf(), SourceDoc(path=Path("report.pdf")))
+    doc = result.document
+    rows = [t for _, t in doc.line_texts() if t.startswith(("一、本年新收", "（一）予以公开"))]
+    assert rows == ["一、本年新收政府信息公开申请数量30 — — — — — 30", "（一）予以公开12 — — — 2 — 14"]
