@@ -22,6 +22,9 @@ def page(body: str, url: str = BASE, encoding: str = "utf-8") -> HtmlResponse:
     "青禾县二〇二〇年政府信息公开工作年度报告",
     "2019年年度报告",
     "青禾县２０２３年政务公开工作年度报告",
+    "二〇一八年度青禾县政府信息公开工作年度报告",
+    "青禾县二O一七年政府信息公开年报",  # a letter O typed for 〇
+    "青禾县二0一六年政府信息公开工作年度报告",  # a digit 0
 ])
 def test_report_titles(title: str) -> None:
     assert is_report_title(title)
@@ -38,6 +41,11 @@ def test_report_titles(title: str) -> None:
     "2023年企业年报公示",
     "2022年统计年报",
     "政府信息公开工作年度报告",  # no year: the column's intro page
+    "一图读懂青禾县2022年政府信息公开工作年度报告",
+    "青禾县2022年政府信息公开工作年度报告（解读）",
+    "关于青禾县2022年政府信息公开工作年度报告的公示",
+    "青禾县2022年法治政府建设年度报告",
+    "2022年社会信用体系建设年度报告",
 ])
 def test_lookalikes_are_not_reports(title: str) -> None:
     assert not is_report_title(title)
@@ -88,6 +96,47 @@ def test_pagination_from_trs_script_pager() -> None:
         "http://www.qinghe.example/zwgk/zfxxgknb/index_1.html",
         "http://www.qinghe.example/zwgk/zfxxgknb/index_2.html",
     ]
+
+
+@pytest.mark.parametrize("script", [
+    'var currentPage = 0;//从0开始\nvar countPage = 3//共多少页\ncreatePageHTML(countPage, currentPage, "index", "html");',
+    "createPageHTML('page_div', 3, 1, 'index', 'shtml', 57);",
+])
+def test_pagination_from_trs_pager_variants(script: str) -> None:
+    definition = "function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt) {}"
+    response = page(f"<script>{definition}</script><script>{script}</script>")
+    ext = "shtml" if "shtml" in script else "html"
+    assert pagination_links(response) == [
+        f"http://www.qinghe.example/zwgk/zfxxgknb/index_1.{ext}",
+        f"http://www.qinghe.example/zwgk/zfxxgknb/index_2.{ext}",
+    ]
+
+
+def test_hanweb_records_held_in_an_xml_script_or_as_bare_cdata() -> None:
+    record = '<record><![CDATA[<li><a href="/art/2024/1/17/art_1234_{0}.html" title="青禾县{1}年政府信息公开工作年度报告">' \
+             '青禾县{1}年政府信息...</a><span>2024-01-17</span></li>]]></record>'
+    response = page(
+        '<div id="4185575"><script type="text/xml"><datastore>'
+        '<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&columnid=1234"></a>]]></nextgroup>'
+        f'<recordset>{record.format(1, 2023)}{record.format(2, 2022)}</recordset></datastore></script></div>'
+        f'<div class="list">{record.format(3, 2021)}</div>'
+        '<script>//<![CDATA[\nvar s = \'<a href="/x.html">2020年政府信息公开工作年度报告</a>\';\n//]]></script>',
+        url="http://www.qinghe.example/col/col1234/index.html")
+    assert report_links(response, None, None) == [f"http://www.qinghe.example/art/2024/1/17/art_1234_{n}.html"
+                                                   for n in (1, 2, 3)]
+    assert report_links(response, "#4185575", None) == [f"http://www.qinghe.example/art/2024/1/17/art_1234_{n}.html"
+                                                         for n in (1, 2)]
+
+
+def test_a_bare_view_link_takes_the_title_printed_in_its_row() -> None:
+    """The first of the row's links, when none carries a title of its own."""
+    response = page(
+        '<table><tr><td>1</td><td>青禾县2019年政府信息公开工作年度报告</td><td><a href="./202001/a.shtml">查看</a></td></tr>'
+        '<tr><td>2</td><td>2019年政务公开工作要点</td><td><a href="./201903/b.shtml">【详情】</a></td></tr>'
+        '<tr><td>青禾县2018年政府信息公开工作年度报告 <a href="./201903/c.shtml">查看</a> <a href="./201903/c.pdf">下载</a></td></tr>'
+        '</table><p>青禾县2017年政府信息公开工作年度报告 <a href="./201803/d.shtml">查看</a></p>')
+    assert report_links(response, None, None) == [f"http://www.qinghe.example/zwgk/zfxxgknb/{path}"
+                                                   for path in ("202001/a.shtml", "201903/c.shtml", "201803/d.shtml")]
 
 
 def test_attachments_documents_embedded_pdf_and_content_images_only() -> None:

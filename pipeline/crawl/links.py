@@ -6,6 +6,7 @@ are matched after traditional→simplified folding because 繁體 pages carry th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from posixpath import splitext
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -16,22 +17,30 @@ from w3lib.url import safe_url_string
 from pipeline.normalize import fold_width, to_simplified
 from pipeline.read.html import CONTENT_SELECTORS
 
-_YEAR = re.compile(r"(?:19|20)\d{2}|[一二][〇○零Ｏ一二三四五六七八九]{3}年")
+# Years in figures or in characters; typed 〇 is often a letter O or a digit 0 (二O一八年).
+_YEAR = re.compile(r"(?:19|20)\d{2}|[一二][〇○零ＯO0一二三四五六七八九]{3}年")
 _DISCLOSURE = re.compile(r"信息公开|政务公开")
 _REPORT_WORDS = re.compile(r"报告|年报")
 _ANNUAL_REPORT = re.compile(r"年度报告|年报")
 # Other annual reports that share the words 年度报告/年报 but not the subject.
-_OTHER_ANNUAL = re.compile(r"统计|企业|财务|预算|决算|审计|社会责任|环境|质量")
+_OTHER_ANNUAL = re.compile(r"统计|企业|财务|预算|决算|审计|社会责任|环境|质量|法治|信用|慈善|网站|人大|政协|建议|提案")
 # Notices and explainers about the reports, which cite a report title inside their own.
-_LOOKALIKE = re.compile(r"通知|工作要点|落实情况|格式|解读|图解|模板|编制|发布工作|培训")
+_LOOKALIKE = re.compile(r"通知|工作要点|落实情况|格式|解读|图解|一图|读懂|看懂|模板|编制|发布工作|培训|公示|意见")
+# Link texts that say nothing: the title sits beside the link, in the same row or item.
+_BARE_LABEL = re.compile(r"^[\[【(（]?(查看|详情|详细|点击查看|查看详情|查看全文|阅读全文|全文|下载|点击下载)[\]】)）]?[>›»]*$")
 
 _NEXT_PAGE = re.compile(r"^(下一?页|后页|next)\s*[>›»]*$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^\[?\d{1,3}\]?$")
 _INDEX_PAGE = re.compile(r"^index_\d+\.s?html?$")
-# TRS listings draw their pager in JavaScript: createPageHTML(pages, current, "index", "html").
-_TRS_PAGER = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?\d+['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
+# TRS listings draw their pager in JavaScript: createPageHTML(pages, current, "index", "html"),
+# also with a container id first and a record count last, and the page count written out or
+# held in a variable (var countPage = 5).
+_TRS_PAGER = re.compile(r"createPageHTML\s*\(([^()]*)\)")
+_PAGE_EXT = re.compile(r"s?html?", re.IGNORECASE)
+# Hanweb (大汉) columns ship their entries as data for a script to render:
+# <script type="text/xml"><datastore><recordset><record><![CDATA[<li><a …>]]></record>…
+_XML_SCRIPT = re.compile(r"<script\b[^>]*\btype\s*=\s*['\"]?text/xml\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _MAX_TRS_PAGES = 200
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".wps"}
@@ -54,7 +63,8 @@ def is_lookalike(title: str) -> bool:
 
 def report_links(response: TextResponse, selector: str | None, pattern: str | None) -> list[str]:
     """Report links on a listing page, by title or, if the source gives one, by URL pattern."""
-    scope = response.css(selector) if selector else [response]
+    page = _with_records(response)
+    scope = page.css(selector) if selector else [page]
     links = []
     for anchor in (a for node in scope for a in node.xpath("descendant-or-self::a[@href]")):
         label = _anchor_label(anchor)
@@ -81,8 +91,7 @@ def pagination_links(response: TextResponse) -> list[str]:
         name = urlsplit(url).path.rsplit("/", 1)[-1]
         if _NEXT_PAGE.match(label) or _PAGE_NUMBER.match(label) or _INDEX_PAGE.match(name):
             links.append(url)
-    for match in _TRS_PAGER.finditer(response.text):
-        pages, prefix, ext = int(match.group(1)), match.group(2), match.group(3)
+    for pages, prefix, ext in _trs_pagers(response.text):
         links += [response.urljoin(f"{prefix}_{n}.{ext}") for n in range(1, min(pages, _MAX_TRS_PAGES))]
     here = _directory(response.url)
     return _unique(url for url in links if _directory(url) == here and url != response.url)
@@ -112,9 +121,54 @@ def _fold(text: str) -> str:
 
 
 def _anchor_label(anchor: Selector) -> str:
-    """Listings truncate long titles in the text and keep the whole one in @title."""
+    """Listings truncate long titles in the text and keep the whole one in @title. A bare
+    查看/详情 link takes the text of its row (or list item), where the title is printed."""
     text = " ".join(anchor.xpath(".//text()").getall())
-    return " ".join(part for part in (anchor.attrib.get("title", ""), text) if part).strip()
+    label = " ".join(part for part in (anchor.attrib.get("title", ""), text) if part).strip()
+    if _is_bare(label):
+        row = anchor.xpath("ancestor::*[self::tr or self::li or self::dd or self::dt or self::p][1]")
+        links = row[0].xpath(".//a[@href]") if row else []
+        # 查看 and 下载 side by side name one report: the first link stands for it.
+        if links and links[0].root is anchor.root and all(_is_bare(_own_label(a)) for a in links):
+            return " ".join(row[0].xpath(".//text()").getall()).strip()
+    return label
+
+
+def _own_label(anchor: Selector) -> str:
+    return " ".join([anchor.attrib.get("title", "")] + anchor.xpath(".//text()").getall())
+
+
+def _is_bare(label: str) -> bool:
+    return bool(_BARE_LABEL.match(re.sub(r"\s+", "", label)))
+
+
+def _with_records(response: TextResponse) -> TextResponse:
+    """The page with Hanweb's script-held records (and stray CDATA records) made ordinary markup."""
+    text = response.text
+    if "<![CDATA[" not in text:
+        return response
+    text = _XML_SCRIPT.sub(lambda m: _CDATA.sub(r"\1", m.group(1)), text)
+    text = _CDATA.sub(r"\1", text)
+    return response.replace(body=text.encode(response.encoding, errors="xmlcharrefreplace"))
+
+
+def _trs_pagers(text: str) -> Iterator[tuple[int, str, str]]:
+    """(page count, file prefix, extension) of each createPageHTML call; TRS publishes the
+    pages of a listing as prefix.ext, prefix_1.ext, … prefix_{count-1}.ext."""
+    for call in _TRS_PAGER.finditer(text):
+        args = [arg.strip().strip("'\"") for arg in call.group(1).split(",")]
+        for count, _, prefix, ext in zip(args, args[1:], args[2:], args[3:]):
+            if _PAGE_EXT.fullmatch(ext) and re.fullmatch(r"[\w-]+", prefix) and re.fullmatch(r"\d+|[A-Za-z_$][\w$]*", count):
+                yield _page_count(text, count), prefix, ext
+                break
+
+
+def _page_count(text: str, value: str) -> int:
+    """A page count written out, or the number assigned to the variable that holds it."""
+    if value.isdigit():
+        return int(value)
+    found = re.search(rf"\b{re.escape(value)}\s*=\s*['\"]?(\d+)", text)
+    return int(found.group(1)) if found else 1
 
 
 def _absolute(response: TextResponse, href: str) -> str | None:
