@@ -36,13 +36,15 @@ CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
 _OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
 SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.、．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]+、)\s*")
+# Titles of campaigns or columns listed before what is counted: “…”“…”等新闻发布会.
+_QUOTED_LIST = re.compile(r"(?:“[^”]{1,60}”[、，]?){1,}等?(?=[\u4e00-\u9fff])")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 _LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
                    r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
 _TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
 _SUFFIX = re.compile(r"^(?!进行|予以|实行|完成|均|已|并|共)[\u4e00-\u9fff《》“”]{1,14}?(?=进行|予以|实行|完成|均|已|并|共|合计|其中|，|。|,|、|；|;|：|\s|$|\d|（|\(|）|\))")
-_GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数"}
+_GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数", "占", "占比", "比例", "比重"}
 _COUNT_VERBS = {"发布", "公开", "发放", "编发", "报送", "受理", "收到", "办理", "接受", "回应", "征求", "刊发", "制作", "召开",
                 "举办", "开展", "收取", "答复", "办结", "接待", "处理", "新增", "转办", "出台", "印发", "制发", "推送", "更新",
                 "上传", "录入", "审核", "组织", "公示", "解读", "培训"}
@@ -88,6 +90,7 @@ def _clean_label(raw: str) -> str:
     for _ in range(3):
         label = _LEAD.sub("", label).strip(" 、，,")
         label = _TRAIL.sub("", label).strip(" 、，,")
+    label = _QUOTED_LIST.sub("", label)
     return _ENUMERATION.sub(r"\1等", label)
 
 
@@ -96,7 +99,11 @@ def _cut_at_verb(label: str) -> str:
     if len(_HAN.findall(label)) <= 14:
         return label
     words = _jieba().lcut(label)
-    positions = [i for i, w in enumerate(words) if w in _COUNT_VERBS]
+    depth, positions = 0, []
+    for i, w in enumerate(words):
+        depth += sum(w.count(o) for o in "“《") - sum(w.count(c) for c in "”》")
+        if w in _COUNT_VERBS and depth <= 0:
+            positions.append(i)
     if not positions:
         return label
     i = positions[0]
@@ -104,6 +111,11 @@ def _cut_at_verb(label: str) -> str:
         i -= 1
     cut = "".join(words[i:])
     return cut if len(_HAN.findall(cut)) >= 3 else label
+
+
+def _wants_noun(label: str) -> bool:
+    """Too little before the number to say what is counted (`聘请20名监督员`, `…的2项事项`)."""
+    return len(_HAN.findall(label)) <= 2 or label.endswith("的") or label in _COUNT_VERBS
 
 
 def _relative_label(prefix: str, noun: str) -> str:
@@ -162,7 +174,7 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
         hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end))
         cleaned = _clean_label(raw)
-        takes_suffix = len(_HAN.findall(cleaned)) <= 1 or cleaned.endswith("的") or cleaned in _COUNT_VERBS
+        takes_suffix = _wants_noun(cleaned)
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
             if text[prev_end] in ",，":
@@ -177,7 +189,7 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         fig = hit.figure
         if fig.label.endswith("的") and hit.suffix:
             fig.label = _relative_label(fig.label, hit.suffix)
-        elif hit.suffix and (len(_HAN.findall(fig.label)) <= 1 or fig.label in _COUNT_VERBS):
+        elif hit.suffix and _wants_noun(fig.label) and not fig.label.endswith("的"):
             fig.label = fig.label + hit.suffix
         elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
             fig.label = _label_core(hits[i - 1].figure.label) + fig.label
