@@ -186,3 +186,33 @@ def test_review_application_count_is_keyed() -> None:
     figures = extract_text_figures([(0, "全年收到行政复议申请3件，行政诉讼案件1件。")])
     assign_keys(figures)
     assert [(f.key, f.value) for f in figures] == [("review.total", 3), ("litigation.total", 1)]
+
+
+def _keyed(text: str) -> list[tuple]:
+    figures = extract_text_figures([(0, text)])
+    qualify_parts(figures)
+    assign_keys(figures)
+    return [(f.key, f.label, f.value, f.unit) for f in figures]
+
+
+def test_short_verb_takes_the_noun_after_the_number() -> None:
+    assert _keyed("聘请20名政务公开监督员。") == [(None, "聘请政务公开监督员", 20, "名")]
+
+
+def test_share_takes_the_label_before_it() -> None:
+    assert _keyed("予以公开50件，占38.8%。")[1] == (None, "予以公开占", 38.8, "%")
+
+
+def test_bare_outcome_word_takes_the_subject_before_it() -> None:
+    assert _keyed("行政复议结果维持7件、纠正1件。") == [
+        ("review.upheld", "行政复议结果维持", 7, "件"), ("review.corrected", "行政复议纠正", 1, "件")]
+
+
+def test_fee_notices_billed_and_collected() -> None:
+    keys = [k for k, *_ in _keyed("向申请人发出收费通知3件，收费通知金额1250元，实际收取信息处理费850元。")]
+    assert keys == ["fees.notices", "fees.billed", "fees.collected"]
+
+
+def test_quoted_titles_are_dropped_from_the_label() -> None:
+    label = _keyed("组织召开了“春节服务企业专项活动”“营商环境推进会”等新闻发布会12场。")[0][1]
+    assert label == "组织召开了新闻发布会"
