@@ -17,7 +17,25 @@ from pipeline.model import Check, Document, DocumentError, Figure, SourceDoc
 from pipeline.normalize import build_document
 from pipeline.read import read_bytes
 
-EXTRACTOR_VERSION = f"{__version__}+x1"
+_EXTRACTOR_SOURCES = ("read", "extract", "metrics", "normalize.py", "classify.py", "checks.py", "numbers.py",
+                      "process.py", "regions.py", "data")
+
+
+def _extractor_version() -> str:
+    """The package version plus a digest of every file that shapes extraction, so a changed
+    extractor re-extracts the archive on the next run without anyone bumping a number."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _EXTRACTOR_SOURCES:
+        path = root / name
+        for file in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if file.is_file() and file.suffix in (".py", ".yaml", ".csv"):
+                digest.update(file.relative_to(root).as_posix().encode())
+                digest.update(file.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:10]}"
+
+
+EXTRACTOR_VERSION = _extractor_version()
 
 
 @dataclass
