@@ -12,11 +12,11 @@ from pipeline.numbers import parse_number
 _REPORT_TITLE = re.compile(r"(政府信息公开|政务公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|工作情况报告)")
 _NOT_REPORT_TITLE = re.compile(r"通知|工作要点|报告格式|解读|模板|编制发布|发布工作|落实情况|公示|图解|意见|函$")
 _SECTION_WORDS = ["主动公开", "依申请", "行政复议", "行政诉讼", "收费", "存在的主要问题", "改进"]
-_YEAR_TITLE = re.compile(r"(20\d{2}|二[〇零○]\S{2})\s*年度?[^，。\n]{0,20}?(政府信息公开|政务公开|信息公开)")
+_YEAR_TITLE = re.compile(r"(20\d{2}|二[〇零○O0oｏ]\S{2})\s*年度?[^，。\n]{0,20}?(政府信息公开|政务公开|信息公开)")
 _YEAR_ANY = re.compile(r"(20\d{2})\s*年")
 _PERIOD = re.compile(r"自?(20\d{2})年1月1日[起]?至(20\d{2})年12月31日")
-_ISSUER_BEFORE_YEAR = re.compile(r"^(.{2,30}?)(?:20\d{2}|二[〇零○])")
-_ISSUER_AFTER_YEAR = re.compile(r"^(?:20\d{2}|二[〇零○]\S{2})\s*年度?(.{2,30}?)(?:人民政府)?(?:政府信息公开|政务公开|信息公开)")
+_ISSUER_BEFORE_YEAR = re.compile(r"^(.{2,30}?)(?:20\d{2}|二[〇零○O0oｏ])")
+_ISSUER_AFTER_YEAR = re.compile(r"^(?:20\d{2}|二[〇零○O0oｏ]\S{2})\s*年度?(.{2,30}?)(?:人民政府)?(?:政府信息公开|政务公开|信息公开)")
 _ORG = re.compile(r"([\u4e00-\u9fff]{2,20}?(?:人民政府办公室|人民政府|管理委员会|管委会|委员会|局|办公室|厅|委|署|中心))")
 _ORG_LINE = re.compile(r"(政府|局|委员会|办公室|管委会|中心|委|厅|院)$")
 STD2021_MARKERS = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期不补正")
@@ -44,7 +44,7 @@ def find_title(doc: Document) -> str | None:
     """The page title when it names a report; else the report title printed in the first lines
     (PDF covers print it over two lines: 洪泽区人民政府 / 2023年政府信息公开工作年度报告)."""
     meta = doc.title.strip() if doc.title and _REPORT_TITLE.search(doc.title) and len(doc.title) <= 60 else None
-    if meta and re.search(r"\d{4}|二[〇零○]", meta):
+    if meta and re.search(r"\d{4}|二[〇零○O0oｏ]", meta):
         return meta
     lines = [t.strip() for _, t in doc.line_texts()[:6]]
     for i, line in enumerate(lines):
@@ -57,7 +57,7 @@ def find_title(doc: Document) -> str | None:
 
 
 def _chinese_year(text: str) -> int | None:
-    digits = text.translate(str.maketrans("〇零○一二三四五六七八九", "00012345678 9".replace(" ", "")))
+    digits = text.translate(str.maketrans("〇零○Ooｏ一二三四五六七八九", "000000123456789"))
     return int(digits) if digits.isdigit() and len(digits) == 4 else None
 
 
@@ -133,6 +133,19 @@ def _qualified(issuer: str | None, region: "regions.Region | None") -> str | Non
     return issuer
 
 
+def _issuer(doc: Document, title: str | None, hint: str | None, adcode_hint: str | None) -> str | None:
+    """A crawl source names the column's owner; a department's report filed in that column
+    keeps its own issuer when the report names one inside the same area."""
+    own = _government(find_issuer(doc, title))
+    if not hint:
+        return own
+    if own and own != hint and adcode_hint:
+        region = regions.find_region(own, (title or "") + _head(doc, 2000))
+        if region is not None and adcode_hint in (region.adcode, region.parent):
+            return own
+    return hint
+
+
 def _find_region(doc: Document, issuer: str | None, title: str | None) -> "regions.Region | None":
     """The issuer names the area; when it does not (市政府办公室), the title or the body's
     organisation names usually do."""
@@ -147,9 +160,9 @@ def _find_region(doc: Document, issuer: str | None, title: str | None) -> "regio
 def classify(doc: Document, issuer_hint: str | None = None, adcode_hint: str | None = None) -> Classification:
     title = find_title(doc)
     report, reason = is_annual_report(doc, title)
-    issuer = issuer_hint or _government(find_issuer(doc, title))
+    issuer = _issuer(doc, title, issuer_hint, adcode_hint)
     region = regions.get_region(adcode_hint) if adcode_hint else _find_region(doc, issuer, title)
     return Classification(is_report=report, reason=reason, title=title, year=find_year(doc, title),
-                          issuer=_qualified(issuer, region),
+                          issuer=issuer if issuer == issuer_hint else _qualified(issuer, region),
                           adcode=region.adcode if region else adcode_hint, region=region.full_name if region else None,
                           format=find_format(doc, report))

@@ -3,6 +3,7 @@ a result out, so documents can be processed in any order, in parallel, on any en
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,19 @@ def _figures(doc: Document, fmt: str) -> list[Figure]:
     for fig in text:
         if fig.part_of is not None:
             fig.part_of += len(table)
+    _mark_sections(doc, text + zeros)
     return table + text + zeros
+
+
+_SECTION = re.compile(r"^([一二三四五六七八九十]{1,2})、")
+
+
+def _mark_sections(doc: Document, figures: list[Figure]) -> None:
+    """The numbered section (一 … 六) a prose figure stands in, for telling 总体情况 from 其他事项."""
+    heads = [(start, m.group(1)) for start, text in doc.line_texts()
+             if len(text) <= 40 and (m := _SECTION.match(text))]
+    for fig in figures:
+        fig.section = next((name for start, name in reversed(heads) if start <= fig.start), None)
 
 
 def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:

@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS reports (
 CREATE TABLE IF NOT EXISTS figures (
     report_id VARCHAR, figure_id INTEGER, key VARCHAR, label VARCHAR, value DOUBLE, unit VARCHAR,
     value_base DOUBLE, approx BOOLEAN, implicit BOOLEAN, source VARCHAR, "start" INTEGER, "end" INTEGER,
-    snippet VARCHAR, part_of INTEGER
+    snippet VARCHAR, part_of INTEGER,
+    section VARCHAR                    -- numbered report section (一 … 六) of a prose figure
 );
 CREATE TABLE IF NOT EXISTS checks (
     report_id VARCHAR, rule VARCHAR, kind VARCHAR, ok BOOLEAN, lhs DOUBLE, rhs DOUBLE
@@ -327,3 +328,4 @@ FROM reports r LEFT JOIN q USING (report_id);
 
 -- Warehouses made before the column existed.
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;

@@ -146,3 +146,20 @@ def test_other_pages_about_reports_are_not_reports(title: str) -> None:
 def test_page_without_report_sections_is_not_a_report() -> None:
     info = classify(doc(["某某区召开2023年度全区安全生产工作会议", "会议强调，要压实责任，狠抓落实。"]))
     assert not info.is_report
+
+
+def test_year_written_with_letter_o() -> None:
+    """二O一七: a letter O (or digit 0) typed for 〇, common in older titles."""
+    assert classify(doc(["梧溪县二O一七年政府信息公开年报"] + NARRATIVE_BODY)).year == 2017
+
+
+def test_department_report_in_a_county_column_keeps_its_issuer() -> None:
+    info = classify(doc(["沭阳县发展和改革局2022年政府信息公开工作年度报告"] + NARRATIVE_BODY),
+                    issuer_hint="沭阳县人民政府", adcode_hint="321322")
+    assert (info.issuer, info.adcode) == ("沭阳县发展和改革局", "321322")
+
+
+def test_source_issuer_wins_over_an_unplaced_title() -> None:
+    info = classify(doc(["本机关2022年政府信息公开工作年度报告"] + NARRATIVE_BODY),
+                    issuer_hint="沭阳县人民政府", adcode_hint="321322")
+    assert info.issuer == "沭阳县人民政府"

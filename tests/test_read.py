@@ -305,3 +305,9 @@ def test_damaged_docx_is_an_error() -> None:
     data = _docx()
     with pytest.raises(DocumentError, match="Word"):
         read_bytes(data[: len(data) // 2], "a.docx")
+
+
+def test_title_from_heading_when_the_page_title_is_the_site_name() -> None:
+    html = page(f'<h1>碧川区2017年政府信息公开工作年度报告</h1><div class="TRS_Editor"><p>{REPORT * 4}</p></div>',
+                title="碧川区人民政府")
+    assert read_bytes(html.encode(), "a.htm").title == "碧川区2017年政府信息公开工作年度报告"

@@ -23,6 +23,7 @@ _BLOCK_TAGS = {
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _WS = re.compile(r"\s+")
 MIN_CONTENT_HAN = 150
+_REPORTISH = re.compile(r"年度报告|年报|工作报告")
 _KEPT_META = ("ArticleTitle", "PubDate", "ContentSource", "publishdate", "firstpublishedtime", "SiteName")
 
 
@@ -74,12 +75,18 @@ def find_content(soup: BeautifulSoup) -> Tag:
 
 
 def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
+    """The article's title: a meta tag, else the first of <title> and the page headings that
+    names a report (old TRS pages title every page with the site name), else <title>."""
     for name in ("ArticleTitle", "articletitle", "title"):
         if meta.get(name, "").strip():
             return meta[name].strip()
-    if soup.title and soup.title.get_text(strip=True):
-        return re.split(r"\s*[-_|–—]\s*", soup.title.get_text(strip=True))[0] or None
-    return None
+    page_title = soup.title.get_text(strip=True) if soup.title else ""
+    page_title = re.split(r"\s*[-_|–—]\s*", page_title)[0] if page_title else ""
+    headings = [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2", "h3"], limit=6)]
+    for text in [page_title, *headings]:
+        if _REPORTISH.search(text) and len(text) <= 80:
+            return text
+    return page_title or None
 
 
 def _cell_text(cell: Tag) -> str:
