@@ -113,6 +113,9 @@ def process_bytes(data: bytes, source: SourceDoc) -> Result:
         result.checks = check_document(figures, info.format)
     except DocumentError as err:
         result.error = str(err)
+    except Exception as err:  # noqa: BLE001 — one odd document must not end a national run
+        result.error = f"extractor failed on this document ({type(err).__name__}: {err})"
+        result.figures, result.checks = [], []
     return result
 
 

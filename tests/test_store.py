@@ -162,3 +162,26 @@ def test_failed_second_batch_keeps_the_first(folder: Path, tmp_path: Path, monke
     first = tables["documents"].loc[0, "doc_id"]
     assert set(tables["figures"]["report_id"]) <= {first}
     assert set(tables["checks"]["report_id"]) <= {first}
+
+
+def test_an_unexpected_extractor_failure_is_an_error_row_and_the_run_goes_on(tmp_path, monkeypatch) -> None:
+    """A bug that raises on one odd document is recorded against that document only."""
+    from pipeline import process
+    from pipeline.runner import collect, process_documents
+
+    original = process.check_document
+
+    def boom(figures, fmt):
+        if any(f.value == 4242 for f in figures):
+            raise ZeroDivisionError("odd document")
+        return original(figures, fmt)
+
+    monkeypatch.setattr(process, "check_document", boom)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = "一、概述\n全年主动公开政府信息{n}条。\n二、主动公开政府信息情况\n三、依申请公开政府信息情况\n受理申请3件。\n四、收费\n未收取任何费用。\n五、行政复议\n未发生行政复议。"
+    for name, n in (("odd.txt", 4242), ("fine.txt", 12)):
+        (folder / name).write_text(f"某某县2016年政府信息公开工作年度报告\n本报告{body.format(n=n)}", encoding="utf-8")
+    summary = process_documents(collect([folder]), tmp_path / "w.duckdb", workers=1)
+    assert summary.reports == 1
+    assert [(p.endswith("odd.txt"), "ZeroDivisionError" in why) for p, why in summary.failed] == [(True, True)]
