@@ -136,6 +136,26 @@ def test_killed_run_resumes_to_the_same_result(first: Crawl, portal: Portal, tmp
     assert {record.url for record in resumed.records} == {record.url for record in first.records}
     bodies = [record.url for record in resumed.records if record.sha256 and record.kind != "listing"]
     assert len(bodies) == len(set(bodies)), "a report or attachment was stored twice"
+    resumed_rows = warehouse_rows(raw, tmp_path / "resumed.duckdb")
+    assert resumed_rows["reports"], "the portal's reports did not reach the warehouse"
+    assert resumed_rows == warehouse_rows(first.raw, tmp_path / "reference.duckdb")
+
+
+def warehouse_rows(raw: Path, warehouse: Path) -> dict[str, list[tuple]]:
+    """What processing a raw store puts in the warehouse, without run-specific columns."""
+    import duckdb
+
+    from pipeline.runner import process_documents
+
+    process_documents(RawStore(raw).snapshots(), warehouse, workers=1)
+    queries = {
+        "documents": "SELECT doc_id, url, content_type, bytes FROM documents ORDER BY doc_id",
+        "reports": "SELECT report_id, title, issuer, adcode, year, format FROM reports ORDER BY report_id",
+        "figures": "SELECT report_id, figure_id, key, value, start, \"end\" FROM figures ORDER BY report_id, figure_id",
+        "errors": "SELECT doc_id, reason FROM errors ORDER BY doc_id",
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {name: con.execute(sql).fetchall() for name, sql in queries.items()}
 
 
 def test_a_second_concurrent_run_fails_fast(portal: Portal, tmp_path: Path) -> None:
