@@ -95,6 +95,12 @@ def test_parts_that_do_not_add_up_fail() -> None:
     [check] = part_sum_checks(found)
     assert check.ok is False
     assert (check.lhs, check.rhs) == (5, 4)
+    assert check.kind == "heuristic", "parts short of the total may be a selection"
+
+
+def test_parts_beyond_the_total_are_an_inconsistency() -> None:
+    [check] = part_sum_checks(figures("受理申请5件，其中当面申请4件，网上申请3件。"))
+    assert (check.ok, check.kind) == (False, "commonly_expected")
 
 
 def test_parts_link_only_within_unit_and_sentence() -> None:
