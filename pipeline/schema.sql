@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS reports (
     report_id VARCHAR PRIMARY KEY, doc_id VARCHAR, title VARCHAR, issuer VARCHAR, adcode VARCHAR,
     region VARCHAR, year INTEGER, format VARCHAR, script VARCHAR, extractor_version VARCHAR,
-    figures INTEGER, failed_checks INTEGER
+    figures INTEGER,
+    failed_checks INTEGER              -- definitional and commonly expected checks that fail (not heuristics)
 );
 CREATE TABLE IF NOT EXISTS figures (
     report_id VARCHAR, figure_id INTEGER, key VARCHAR, label VARCHAR, value DOUBLE, unit VARCHAR,
