@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from portal.server import _QuietServer
+from portal.server import Loopback, _QuietServer
 
 MIRRORS = Path(__file__).resolve().parents[1] / "portal_mirrors"
 INDEX_NAMES = ("index.html", "index.htm", "index.shtml")
@@ -31,19 +31,11 @@ class Request:
 
 
 @dataclass
-class Mirror:
+class Mirror(Loopback):
     server: _QuietServer
     root: Path
     requests: list[Request] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, target: str) -> str:
-        return self.base + target
 
     def clear(self) -> None:
         with self.lock:

@@ -48,15 +48,10 @@ class Hit:
     user_agent: str
 
 
-@dataclass
-class Portal:
-    """A running server; `hits` is its request log, `url()` builds links to it."""
+class Loopback:
+    """Addresses of a server running on 127.0.0.x (shared by the portal and the mirrors)."""
 
     server: ThreadingHTTPServer
-    trap_base: str = ""
-    hits: list[Hit] = field(default_factory=list)
-    failed_once: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def base(self) -> str:
@@ -65,6 +60,17 @@ class Portal:
 
     def url(self, path: str) -> str:
         return self.base + path
+
+
+@dataclass
+class Portal(Loopback):
+    """A running server; `hits` is its request log, `url()` builds links to it."""
+
+    server: ThreadingHTTPServer
+    trap_base: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    failed_once: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def clear(self) -> None:
         with self.lock:
