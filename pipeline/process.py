@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.checks import check_document
 from pipeline.classify import Classification, classify
+from pipeline.extract.appendix import extract_appendix_figures
 from pipeline.extract.keys import assign_keys, qualify_parts
 from pipeline.extract.tables import extract_table_figures
 from pipeline.extract.text import extract_text_figures
@@ -63,6 +64,8 @@ def _figures(doc: Document, fmt: str) -> list[Figure]:
     prose_lines = [(s, t) for s, t in doc.line_texts() if s not in table_lines]
     text = extract_text_figures(prose_lines)
     qualify_parts(text)
+    if fmt == "narrative":
+        text += [f for f in extract_appendix_figures(doc) if not _repeats(f, text)]
     assign_keys(text)
     explicit = {f.key for f in text if f.key}
     zeros = implicit_zeros(prose_lines, explicit)
@@ -71,6 +74,15 @@ def _figures(doc: Document, fmt: str) -> list[Figure]:
             fig.part_of += len(table)
     _mark_sections(doc, text + zeros)
     return table + text + zeros
+
+
+def _repeats(fig: Figure, others: list[Figure]) -> bool:
+    """An appendix row restating a figure of the prose (same value, unit and a shared word)."""
+    return any(o.value == fig.value and o.unit == fig.unit and _shares_bigram(o.label, fig.label) for o in others)
+
+
+def _shares_bigram(a: str, b: str) -> bool:
+    return any(a[i:i + 2] in b for i in range(len(a) - 1))
 
 
 _SECTION = re.compile(r"^([一二三四五六七八九十]{1,2})、")

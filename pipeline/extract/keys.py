@@ -14,7 +14,7 @@ RULES: list[tuple[str, str, str, set[str]]] = [
      r"$^", {"件", "条", "项"}),
     ("requests.new.total", r"(受理|收到|办理|新收|接收|共收到).{0,12}(申请|依申请)|依申请公开.{0,6}(事项|申请)|^申请总数",
      r"其中|当面|网上|信函|传真|邮件|上年|结转|答复|办结|咨询|复议|诉讼", {"件", "条", "项", "起"}),
-    ("requests.outcome.total.total", r"^(申请)?(答复|办结|已答复|已办结|均已答复|予以答复)", r"按时|延期", {"件", "条", "项"}),
+    ("requests.outcome.total.total", r"^(申请)?(答复|办结|已答复|已办结|均已答复|予以答复)|^对申请的答复", r"按时|延期", {"件", "条", "项"}),
     ("requests.outcome.granted.total", r"^(同意公开|予以公开|已公开)", r"部分", {"件", "条", "项"}),
     ("requests.outcome.partial.total", r"部分公开", r"$^", {"件", "条", "项"}),
     ("requests.outcome.withheld.subtotal.total", r"^(不予公开|不同意公开)", r"$^", {"件", "条", "项"}),
@@ -32,9 +32,11 @@ RULES: list[tuple[str, str, str, set[str]]] = [
     ("website.visits", r"访问量|点击量|浏览量", r"$^", {"次", "人次", "万人次"}),
     ("proactive.regulations.issued", r"(新增|制发|出台|制定).{0,8}规章", r"$^", {"件"}),
     ("proactive.documents", r"文件$", r"规章|管理制度|清理|废止|修订|审查|备案|审核|征求", {"件"}),
-    ("proactive.items", r"(主动公开|主动发布|发布|公开).{0,8}(政府信息|各类信息|公开信息)$", r"依申请|历年|截至|以来|至今", {"条", "件"}),
+    ("proactive.items", r"(主动公开|主动发布|发布|公开).{0,8}(政府信息|各类信息|公开信息)$|^主动公开信息$", r"依申请|历年|截至|以来|至今", {"条", "件"}),
 ]
 _COMPILED = [(key, re.compile(inc), re.compile(exc), units) for key, inc, exc, units in RULES]
+# Statistics tables name indicators as counts: 行政复议数, 对申请的答复总数.
+_COUNT_SUFFIX = re.compile(r"(总数|数量|数)$")
 _OUTCOME_PARTS = re.compile(r"^(结果维持|结果纠正|其他结果|尚未审结|维持|纠正)$")
 
 
@@ -56,12 +58,13 @@ def qualify_parts(figures: list[Figure]) -> None:
 def assign_keys(figures: list[Figure], taken: set[str] | None = None) -> None:
     taken = set() if taken is None else taken
     for fig in figures:
-        if fig.key or fig.source != "text":
+        if fig.key or fig.source == "table":
             continue
+        label = _COUNT_SUFFIX.sub("", fig.label)
         for key, include, exclude, units in _COMPILED:
             if key in taken or fig.unit not in units:
                 continue
-            if include.search(fig.label) and not exclude.search(fig.label):
+            if include.search(label) and not exclude.search(label):
                 fig.key = key
                 taken.add(key)
                 break

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 
 from pipeline.model import Figure
 from pipeline.numbers import parse_number
@@ -59,6 +60,11 @@ class _Hit:
     suffix: str
     parent_hint: bool
     parts_end: int | None = None
+
+
+@lru_cache(maxsize=1)
+def _posseg() -> "jieba.posseg.POSTokenizer":
+    return jieba.posseg.POSTokenizer(_jieba())
 
 
 @lru_cache(maxsize=1)
@@ -111,6 +117,20 @@ def _cut_at_verb(label: str) -> str:
         i -= 1
     cut = "".join(words[i:])
     return cut if len(_HAN.findall(cut)) >= 3 else label
+
+
+def _noun_after(rest: str) -> str:
+    """The noun right after a number's unit (`2项依申请公开信息事项，` → 依申请公开信息事项);
+    without punctuation nearby, the leading nouns as jieba tags them (`79个社区全部设立…`)."""
+    found = _SUFFIX.match(rest)
+    if found:
+        return found.group(0)
+    nouns = []
+    for word, flag in _posseg().cut(rest[:16]):
+        if not flag.startswith("n") or word in ("全部", "所有", "全体", "整体"):
+            break
+        nouns.append(word)
+    return "".join(nouns)
 
 
 def _wants_noun(label: str) -> bool:
@@ -166,8 +186,7 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         if parent_hint and _OPEN_PAREN.search(text, sentence_start, start):
             close = re.compile(r"[）)]").search(text, start)
             parts_end = offset + close.start() if close else None
-        suffix_match = _SUFFIX.match(text[match.end():])
-        suffix = suffix_match.group(0) if suffix_match else ""
+        suffix = _noun_after(text[match.end():])
         unit = match.group("unit")
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
                         end=offset + match.end() - len(unit), approx=approx)
