@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from pipeline import regions
 from pipeline.model import Document
-from pipeline.numbers import parse_number
 
 _REPORT_TITLE = re.compile(r"(政府信息公开|政务公开|信息公开)[^，。]{0,8}(年度报告|年报|工作报告|工作情况报告)")
 _NOT_REPORT_TITLE = re.compile(r"通知|工作要点|报告格式|解读|模板|编制发布|发布工作|落实情况|公示|图解|意见|函$")

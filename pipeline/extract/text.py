@@ -19,7 +19,6 @@ from pipeline.numbers import parse_number
 
 UNITS = ["人次", "件次", "万元", "亿元", "元", "个百分点", "%", "件", "条", "项", "个", "名", "人", "户",
          "期", "份", "篇", "场", "家", "所", "部", "套", "本", "册", "台", "张", "位", "起", "宗", "次", "栏", "处", "批次"]
-CURRENCY_UNITS = {"万元", "亿元", "元"}
 _CN = "零〇一二两三四五六七八九十百千"
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 FIGURE_RE = re.compile(
