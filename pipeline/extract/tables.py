@@ -126,8 +126,8 @@ def _template(version: str, other_rows: bool) -> list[tuple[str, str]]:
     return rows
 
 
-def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[str, ...], begin: int = 0) -> tuple[int, int] | None:
-    start = next((r.index for r in rows[begin:] if any(m in r.label for m in start_marks)), None)
+def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[str, ...]) -> tuple[int, int] | None:
+    start = next((r.index for r in rows if any(m in r.label for m in start_marks)), None)
     if start is None:
         return None
     end = next((r.index for r in rows[start:] if any(m in r.label for m in end_marks)), None)
@@ -229,12 +229,13 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     inside = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7]
     data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
-    has_sub = "逾期" in texts or "不再处理" in texts
-    variants = [has_sub] if version == "2021" and ("逾期" in texts) else ([False] if version == "2019" else [False, True])
+    # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
+    variants = [False] if version == "2019" else [True] if "逾期" in texts else [False, True]
     readings = [r for v in variants for r in _request_readings(data, version, v)]
     if not readings:
         return _requests_by_count(rows, region[0], version, variants)
-    complete = [r for r in readings if len(r) >= 7 * len(_template(version, True)) - 14] or readings
+    # Prefer readings that place (nearly) every row, then the one that breaks fewest relations.
+    complete = [r for r in readings if len(r) >= 7 * (len(_template(version, True)) - 2)] or readings
     return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
 
 
