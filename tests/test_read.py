@@ -228,17 +228,33 @@ def test_pdf_title_lines_are_not_joined_to_the_first_paragraph(body_size: int) -
     assert texts(raw) == ["某某区人民政府", "2024年政府信息公开工作年度报告", para, "一、总体情况"]
 
 
-def _image_pdf() -> bytes:
+def _image_pdf(pages: str = "i") -> bytes:
+    """One page per letter: 'i' an image only, 't' a line of text."""
     from PIL import Image
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     buf = io.BytesIO()
     pdf = canvas.Canvas(buf)
-    pdf.drawImage(ImageReader(Image.new("RGB", (300, 400), "white")), 50, 300, 300, 400)
-    pdf.showPage()
+    for kind in pages:
+        if kind == "i":
+            pdf.drawImage(ImageReader(Image.new("RGB", (300, 400), "white")), 50, 300, 300, 400)
+        else:
+            pdf.setFont(_cid_font(), 12)
+            pdf.drawString(60, 700, "某某区2023年政府信息公开工作年度报告")
+        pdf.showPage()
     pdf.save()
     return buf.getvalue()
+
+
+def test_image_page_between_text_pages_is_an_error() -> None:
+    with pytest.raises(DocumentError, match=r"page 2: page is an image"):
+        read_bytes(_image_pdf("tit"), "a.pdf")
+
+
+def test_image_page_after_the_last_text_page_is_passed_over() -> None:
+    """A closing page with only a stamp or signature image carries no figures."""
+    assert texts(read_bytes(_image_pdf("ti"), "a.pdf")) == ["某某区2023年政府信息公开工作年度报告"]
 
 
 def test_pdf_without_text_layer_is_an_error() -> None:

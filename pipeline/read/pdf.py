@@ -83,6 +83,19 @@ def _char_width(line: dict) -> float:
     return max(8.0, line["bottom"] - line["top"])
 
 
+def _refuse_image_pages(pages: list, per_page: list[list[dict]]) -> None:
+    """A page without text among pages with text is a scan or a table given as an image:
+    refuse the document rather than extract part of it. Image-only pages after the last
+    text page (a stamp, a signature) carry no figures and are passed over."""
+    last_text = max((i for i, lines in enumerate(per_page) if lines), default=-1)
+    for number, (page, lines) in enumerate(zip(pages, per_page), start=1):
+        if lines or (number - 1 > last_text >= 0):
+            continue
+        if page.images or len(pages) == 1:
+            what = "page is an image (no text layer)" if page.images else "page has no text"
+            raise DocumentError(f"PDF page {number}: {what}; OCR is not supported")
+
+
 def read(data: bytes) -> RawDocument:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -94,11 +107,7 @@ def read(data: bytes) -> RawDocument:
             per_page = [_page_lines(p) for p in pages]
         except Exception as err:
             raise DocumentError(f"corrupt or truncated PDF ({type(err).__name__})") from err
-        for number, (page, lines) in enumerate(zip(pages, per_page), start=1):
-            if not lines:
-                what = "page is an image (no text layer)" if page.images else "page has no text"
-                if page.images or len(pages) == 1:
-                    raise DocumentError(f"PDF page {number}: {what}; OCR is not supported")
+        _refuse_image_pages(pages, per_page)
         title = _pdf_title(pdf)
     all_lines = [ln for lines in per_page for ln in lines]
     if not all_lines:
