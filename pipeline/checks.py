@@ -100,8 +100,31 @@ def part_sum_checks(figures: list[Figure]) -> list[Check]:
     return checks
 
 
+# Cells each standard table prints (report-format.md): table 三 with one （六） row or three.
+_TABLE_CELLS = {"std2021": {"proactive": (10,), "requests": (161, 175), "review": (15,)},
+                "std2019": {"proactive": (22,), "requests": (161,), "review": (15,)}}
+
+
+def completeness_checks(figures: list[Figure], fmt: str) -> list[Check]:
+    """Whether each standard table was read whole: a missing or partial table is flagged, so an
+    analyst sees it in report_quality instead of silently missing numbers."""
+    keys = {f.key for f in figures if f.source == "table" and f.key}
+    derived = re.compile(r"\.(withheld|unable|not_processed)\.subtotal\.|org_subtotal$")
+    if any(re.search(r"\.other\.(no_correction|unpaid_fee|other)\.", k) for k in keys):
+        derived = re.compile(derived.pattern + r"|\.other\.subtotal\.")
+    printed = {k for k in keys if not derived.search(k)}
+    checks = []
+    for table, sizes in _TABLE_CELLS.get(fmt, {}).items():
+        prefixes = ("litigation.", "review.") if table == "review" else (f"{table}.",)
+        read = sum(1 for k in printed if k.startswith(prefixes))
+        expected = min(sizes, key=lambda n: abs(n - read))
+        checks.append(Check(rule=f"table.{table}.complete", kind="commonly_expected",
+                            ok=read == expected, lhs=read, rhs=expected))
+    return checks
+
+
 def check_document(figures: list[Figure], fmt: str) -> list[Check]:
     values = {f.key: f.value for f in figures if f.source == "table" and f.key}
     version = "2019" if fmt == "std2019" else "2021"
     table_checks = evaluate(values, version) if values else []
-    return table_checks + prose_checks(figures) + part_sum_checks(figures)
+    return table_checks + completeness_checks(figures, fmt) + prose_checks(figures) + part_sum_checks(figures)

@@ -342,3 +342,15 @@ def test_pdf_blank_marks_are_null(monkeypatch) -> None:
     result = run(report_pdf(spec), "report.pdf")
     assert_cells(result, spec)
     assert cells(result)["requests.new.research"] is None
+
+
+def test_every_table_reported_complete_and_a_missing_table_flagged() -> None:
+    complete = run(report_html(Spec()), "report.html")
+    assert {c.rule: c.ok for c in complete.checks if c.rule.startswith("table.")} == {
+        "table.proactive.complete": True, "table.requests.complete": True, "table.review.complete": True}
+    html = report_html(Spec()).decode("utf-8")
+    start = html.index("<table", html.index("四、政府信息公开行政复议"))
+    without_review = html[:start] + html[html.index("</table>", start) + len("</table>"):]
+    partial = run(without_review.encode("utf-8"), "report.html")
+    [check] = [c for c in partial.checks if c.rule == "table.review.complete"]
+    assert (check.ok, check.kind, check.lhs, check.rhs) == (False, "commonly_expected", 0, 15)
