@@ -354,3 +354,14 @@ def test_every_table_reported_complete_and_a_missing_table_flagged() -> None:
     partial = run(without_review.encode("utf-8"), "report.html")
     [check] = [c for c in partial.checks if c.rule == "table.review.complete"]
     assert (check.ok, check.kind, check.lhs, check.rhs) == (False, "commonly_expected", 0, 15)
+
+
+def test_cells_with_a_counting_unit_read_as_their_number() -> None:
+    """Some agencies type 12件 in a cell; the number is the cell's value."""
+    spec = Spec()
+    html = re.sub(r'(<p align="center">)(\d+)(</p>)', r"\1\2件\3", report_html(spec).decode("utf-8"))
+    assert "件</p>" in html
+    result = run(html.encode("utf-8"), "report.html")
+    got = cells(result)
+    want = {k: v for k, v in expected_cells(spec).items() if k.startswith("requests.")}
+    assert {k: got.get(k) for k in want} == want

@@ -17,10 +17,11 @@ from pipeline.model import Document, Figure, Row, Token
 from pipeline.numbers import parse_number
 
 _NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
-_VALUE = re.compile(rf"^({_NUM})(万元|元)?$")
+# A cell may carry its unit: 251000元 (kept, it decides the amount), 12件 (the table's own unit).
+_VALUE = re.compile(rf"^({_NUM})(万元|元)?(?:件|条|项|个|次)?$")
 _BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_"}
 _BLANK_MARK = r"[/／—–－-]{1,2}"
-_TOKEN = rf"(?:({_NUM})(万元|元)?|{_BLANK_MARK})"
+_TOKEN = rf"(?:({_NUM})(万元|元)?(?:件|条|项|个|次)?|{_BLANK_MARK})"
 _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 _SPACE = re.compile(r"\s+")
 
