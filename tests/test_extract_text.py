@@ -222,3 +222,8 @@ def test_fee_notices_billed_and_collected() -> None:
 def test_quoted_titles_are_dropped_from_the_label() -> None:
     label = _keyed("组织召开了“春节服务企业专项活动”“营商环境推进会”等新闻发布会12场。")[0][1]
     assert label == "组织召开了新闻发布会"
+
+
+def test_behaviour_words_keep_their_last_character() -> None:
+    """为 ends 行为; it is a filler only in 均为 / 总数为."""
+    assert _keyed("复议机关维持具体行政行为3件。")[0][1] == "复议机关维持具体行政行为"

@@ -41,7 +41,7 @@ _QUOTED_LIST = re.compile(r"(?:“[^”]{1,60}”[、，]?){1,}等?(?=[\u4e00-\u
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 _LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
                    r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
-_TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
+_TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
 _SUFFIX = re.compile(r"^(?!进行|予以|实行|完成|均|已|并|共)[\u4e00-\u9fff《》“”]{1,14}?(?=进行|予以|实行|完成|均|已|并|共|合计|其中|，|。|,|、|；|;|：|\s|$|\d|（|\(|）|\))")
 _GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数", "占", "占比", "比例", "比重"}
@@ -101,7 +101,7 @@ def _clean_label(raw: str) -> str:
 
 def _cut_at_verb(label: str) -> str:
     """Long labels carry channels and subjects before the counting verb; keep from the verb."""
-    if len(_HAN.findall(label)) <= 14:
+    if len(_HAN.findall(label)) <= 18:
         return label
     words = _jieba().lcut(label)
     depth, positions = 0, []
