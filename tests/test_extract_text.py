@@ -227,3 +227,16 @@ def test_quoted_titles_are_dropped_from_the_label() -> None:
 def test_behaviour_words_keep_their_last_character() -> None:
     """为 ends 行为; it is a filler only in 均为 / 总数为."""
     assert _keyed("复议机关维持具体行政行为3件。")[0][1] == "复议机关维持具体行政行为"
+
+
+def test_bare_total_takes_the_subject_of_the_sentence() -> None:
+    text = "全区行政权力和服务事项经清理规范后，保留的共有39个单位共计2966项，其中行政检查类224项。"
+    assert [f[1] for f in _keyed(text)] == ["保留的单位", "行政权力和服务事项共计", "行政检查类"]
+
+
+def test_channel_phrase_is_not_the_label() -> None:
+    assert _keyed("通过政府门户网站公开征求意见12次。")[0][1] == "公开征求意见"
+
+
+def test_a_single_quoted_name_stays_in_the_label() -> None:
+    assert _keyed("对享受“雨露计划”职业教育补助的42名贫困学生进行了公示。")[0][1] == "“雨露计划”职业教育补助的贫困学生"

@@ -37,7 +37,8 @@ _OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
 SENTENCE_BREAK = re.compile(r"[。；;！？!?\n]")
 _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.、．](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]+、)\s*")
 # Titles of campaigns or columns listed before what is counted: “…”“…”等新闻发布会.
-_QUOTED_LIST = re.compile(r"(?:“[^”]{1,60}”[、，]?){1,}等?(?=[\u4e00-\u9fff])")
+_QUOTED_LIST = re.compile(r"(?:(?:“[^”]{1,60}”[、，]?){2,}等?|“[^”]{1,60}”等)(?=[\u4e00-\u9fff])")
+_TOTAL_WORD = re.compile(r"共计|合计|总计")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 _LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
                    r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
@@ -59,6 +60,7 @@ class _Hit:
     suffix: str
     parent_hint: bool
     parts_end: int | None = None
+    subject: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +101,19 @@ def _clean_label(raw: str) -> str:
     return _ENUMERATION.sub(r"\1等", label)
 
 
+_CHANNEL = re.compile(r"^(通过|利用|依托|借助)")
+
+
+def _drop_channel(label: str) -> str:
+    """`通过政府门户网站公开征求意见` counts 公开征求意见: a leading channel phrase is not the label."""
+    if not _CHANNEL.match(label):
+        return label
+    words = _jieba().lcut(label)
+    at = next((i for i, w in enumerate(words) if i and w in _COUNT_VERBS), None)
+    rest = "".join(words[at:]) if at is not None else ""
+    return rest if len(_HAN.findall(rest)) >= 3 else label
+
+
 def _cut_at_verb(label: str) -> str:
     """Long labels carry channels and subjects before the counting verb; keep from the verb."""
     if len(_HAN.findall(label)) <= 18:
@@ -130,6 +145,15 @@ def _noun_after(rest: str) -> str:
             break
         nouns.append(word)
     return "".join(nouns)
+
+
+def _subject(sentence: str) -> str:
+    """What a sentence is about, for a bare 共计N项: its first clause without time or place
+    words, up to the predicate (`全区行政权力和服务事项经清理规范后` → 行政权力和服务事项)."""
+    clause = re.split(r"[，,：:]", sentence, maxsplit=1)[0]
+    clause = _LEAD.sub("", re.sub(r"^(全区|全市|全县|全省|全镇)", "", clause))
+    head = re.split(r"经|通过|在|已|共|于|均|累计", clause, maxsplit=1)[0]
+    return head if 2 <= len(_HAN.findall(head)) <= 16 else ""
 
 
 def _wants_noun(label: str) -> bool:
@@ -190,7 +214,9 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
-        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end))
+        total = _TOTAL_WORD.search(raw)
+        subject = _subject(text[sentence_start:start]) + total.group(0) if total else ""
+        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject))
         cleaned = _clean_label(raw)
         takes_suffix = _wants_noun(cleaned)
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
@@ -212,9 +238,12 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
             fig.label = _label_core(hits[i - 1].figure.label) + fig.label
         else:
-            fig.label = _cut_at_verb(fig.label)
+            fig.label = _cut_at_verb(_drop_channel(fig.label))
     for i, hit in enumerate(hits):
         if hit.figure.label:
+            continue
+        if hit.subject:
+            hit.figure.label = hit.subject
             continue
         same = [h for h in hits[i + 1:i + 2] + hits[max(0, i - 1):i] if h.sentence_start == hit.sentence_start and h.figure.label]
         if same:
