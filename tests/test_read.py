@@ -327,3 +327,9 @@ def test_title_from_heading_when_the_page_title_is_the_site_name() -> None:
     html = page(f'<h1>碧川区2017年政府信息公开工作年度报告</h1><div class="TRS_Editor"><p>{REPORT * 4}</p></div>',
                 title="碧川区人民政府")
     assert read_bytes(html.encode(), "a.htm").title == "碧川区2017年政府信息公开工作年度报告"
+
+
+def test_layout_table_holding_the_article_is_walked_not_gridded() -> None:
+    body = f'<table width="100%"><tr><td><p>{REPORT}</p><p>{REPORT}</p><p>{REPORT}</p></td></tr></table>'
+    raw = read_bytes(page(body).encode(), "a.html")
+    assert tables(raw) == [] and texts(raw) == [REPORT, REPORT, REPORT]

@@ -139,6 +139,16 @@ def _span(value) -> int:
         return 1
 
 
+def _is_data_table(table: Tag) -> bool:
+    """Old portals lay pages out with tables; a table holding paragraphs (a long cell) or a
+    single column, or other tables, is layout to walk through, not a grid of figures."""
+    if table.find("table"):
+        return False
+    cells = table.find_all(["td", "th"])
+    columns = max((len(tr.find_all(["td", "th"], recursive=False)) for tr in table.find_all("tr")), default=0)
+    return columns >= 2 and all(len(c.get_text(strip=True)) <= 200 for c in cells)
+
+
 def _blocks(content: Tag) -> list:
     blocks: list = []
     buffer: list[str] = []
@@ -159,7 +169,7 @@ def _blocks(content: Tag) -> list:
                 continue
             if not isinstance(child, Tag):
                 continue
-            if child.name == "table" and not child.find("table"):
+            if child.name == "table" and _is_data_table(child):
                 flush()
                 grid = _grid(child)
                 if grid.rows:
