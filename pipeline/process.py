@@ -60,8 +60,7 @@ class Result:
 
 def _figures(doc: Document, fmt: str) -> list[Figure]:
     table = extract_table_figures(doc, fmt) if fmt in ("std2019", "std2021") else []
-    table_lines = {r.tokens[0].start for r in doc.rows if r.in_table and r.tokens}
-    prose_lines = [(s, t) for s, t in doc.line_texts() if s not in table_lines]
+    prose_lines = doc.line_texts()  # paragraphs only: grid rows are not lines
     text = extract_text_figures(prose_lines)
     qualify_parts(text)
     if fmt == "narrative":
