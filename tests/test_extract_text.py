@@ -240,3 +240,7 @@ def test_channel_phrase_is_not_the_label() -> None:
 
 def test_a_single_quoted_name_stays_in_the_label() -> None:
     assert _keyed("对享受“雨露计划”职业教育补助的42名贫困学生进行了公示。")[0][1] == "“雨露计划”职业教育补助的贫困学生"
+
+
+def test_multiplier_in_decimal_arithmetic() -> None:
+    assert [f.value for f in figures("共计发布信息1.1万余条，发放宣传资料二十三万份。")] == [11000, 230000]

@@ -176,13 +176,8 @@ def _label_core(label: str) -> str:
 
 
 def _value(match: re.Match) -> int | float | None:
-    value = parse_number(match.group("num"))
-    if value is None:
-        return None
-    if match.group("mult"):
-        value = value * (10_000 if match.group("mult") == "万" else 100_000_000)
-        value = int(value) if float(value).is_integer() else value
-    return value
+    """The number with its 万/亿 multiplier, in decimal arithmetic (1.1万 is 11000, not 11000.000000000002)."""
+    return parse_number(match.group("num") + (match.group("mult") or ""))
 
 
 def _line_hits(text: str, offset: int) -> list[_Hit]:
