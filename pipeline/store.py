@@ -3,6 +3,7 @@ documents it carries, bulk-inserted from pandas, so re-running changes nothing."
 from __future__ import annotations
 
 from contextlib import contextmanager
+from decimal import Decimal
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -85,7 +86,7 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
                         "figures": len(res.figures),
                         "failed_checks": sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic")})
         for i, f in enumerate(res.figures):
-            base = f.value * CURRENCY[f.unit] if f.value is not None and f.unit in CURRENCY else None
+            base = _in_yuan(f.value, f.unit)
             figures.append({"report_id": res.doc_id, "figure_id": i, "key": f.key, "label": f.label, "value": f.value,
                             "unit": f.unit, "value_base": base, "approx": f.approx, "implicit": f.implicit,
                             "source": f.source, "start": f.start, "end": f.end,
@@ -106,6 +107,13 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
     data = {"documents": docs, "reports": reports, "figures": figures, "checks": checks, "errors": errors}
     return {name: pd.DataFrame(rows, columns=columns[name]).astype({"value": "float64"} if name == "figures" else {})
             for name, rows in data.items()}
+
+
+def _in_yuan(value: float | None, unit: str | None) -> float | None:
+    """Money in 元 (`value_base`), computed in decimal so 7730.28 万元 is exactly 77302800 元."""
+    if value is None or unit not in CURRENCY:
+        return None
+    return float(Decimal(str(value)) * CURRENCY[unit])
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: str) -> None:

@@ -185,3 +185,9 @@ def test_an_unexpected_extractor_failure_is_an_error_row_and_the_run_goes_on(tmp
     summary = process_documents(collect([folder]), tmp_path / "w.duckdb", workers=1)
     assert summary.reports == 1
     assert [(p.endswith("odd.txt"), "ZeroDivisionError" in why) for p, why in summary.failed] == [(True, True)]
+
+
+def test_money_in_yuan_is_exact() -> None:
+    from pipeline.store import _in_yuan
+
+    assert (_in_yuan(1.1, "万元"), _in_yuan(0.07, "万元"), _in_yuan(3940, "元"), _in_yuan(5, "件")) == (11000, 700, 3940, None)
