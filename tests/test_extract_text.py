@@ -244,3 +244,7 @@ def test_a_single_quoted_name_stays_in_the_label() -> None:
 
 def test_multiplier_in_decimal_arithmetic() -> None:
     assert [f.value for f in figures("共计发布信息1.1万余条，发放宣传资料二十三万份。")] == [11000, 230000]
+
+
+def test_request_count_named_as_a_count() -> None:
+    assert _keyed("全年政府信息公开申请数为15件。")[0][0] == "requests.new.total"
