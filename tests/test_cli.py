@@ -121,3 +121,14 @@ def test_status_without_warehouse(tmp_path: Path) -> None:
     proc = nianbao("status", "--warehouse", str(tmp_path / "none.duckdb"))
     assert proc.returncode == 2
     assert "none.duckdb" in proc.stderr
+
+
+def test_extract_keeps_stderr_quiet_on_success() -> None:
+    """stderr carries one line per failed document; library progress chatter stays out of it."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([str(root / ".venv" / "bin" / "nianbao"), "extract", str(root / "raw" / "samples" / "wuhou-2018.html"),
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == ""

@@ -7,6 +7,7 @@ ordinals and phone numbers carry no counting unit, which is what keeps them out.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -70,7 +71,9 @@ def _posseg() -> "jieba.posseg.POSTokenizer":
 
 @lru_cache(maxsize=1)
 def _jieba() -> jieba.Tokenizer:
-    """One tokenizer per process: building its prefix dictionary takes a second."""
+    """One tokenizer per process: building its prefix dictionary takes a second. Its progress
+    messages are not for our users' stderr, which carries one line per failed document."""
+    jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return tokenizer
