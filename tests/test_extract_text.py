@@ -248,3 +248,7 @@ def test_multiplier_in_decimal_arithmetic() -> None:
 
 def test_request_count_named_as_a_count() -> None:
     assert _keyed("全年政府信息公开申请数为15件。")[0][0] == "requests.new.total"
+
+
+def test_bare_rate_names_its_scene_from_the_clause_before() -> None:
+    assert figures("在2023年度考核中，优秀率达到85%。")[0].label == "考核优秀率"

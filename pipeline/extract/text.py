@@ -150,6 +150,18 @@ def _noun_after(rest: str) -> str:
     return "".join(nouns)
 
 
+_SCENE = re.compile(r"在([^，,。；在]{2,30})中[，,]$")
+_TIME_WORDS = re.compile(r"\d{4}年度?|[一二三四]个季度|第[一二三四]季度|上半年|下半年|全年|年度")
+
+
+def _scene(before: str, raw: str) -> str:
+    """`在…检查抽查中，合格率均为100%`: a bare rate names its scene from the clause before."""
+    found = _SCENE.search(before)
+    if not found or len(_HAN.findall(_clean_label(raw))) > 4:
+        return raw
+    return _TIME_WORDS.sub("", found.group(1)) + raw
+
+
 def _subject(sentence: str) -> str:
     """What a sentence is about, for a bare 共计N项: its first clause without time or place
     words, up to the predicate (`全区行政权力和服务事项经清理规范后` → 行政权力和服务事项)."""
@@ -200,7 +212,7 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         seg_start = max(clause_start, prev_end)
         raw = text[seg_start:start]
         approx = bool(match.group("approx")) or bool(_PREFIX_APPROX.search(raw))
-        raw = _PREFIX_APPROX.sub("", raw)
+        raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw))
         before = text[max(sentence_start, prev_end):start]
         parent_hint = "其中" in before
         parts_end = None
