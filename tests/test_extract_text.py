@@ -252,3 +252,8 @@ def test_request_count_named_as_a_count() -> None:
 
 def test_bare_rate_names_its_scene_from_the_clause_before() -> None:
     assert figures("在2023年度考核中，优秀率达到85%。")[0].label == "考核优秀率"
+
+
+def test_bare_total_subject_from_the_nearest_clause_that_names_a_thing() -> None:
+    text = "2016年,经常务会议审议通过,全区行政权力和服务事项经清理规范后,保留的共有39个单位共计2966项。"
+    assert [f[1] for f in _keyed(text)][1] == "行政权力和服务事项共计"

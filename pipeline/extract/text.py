@@ -163,12 +163,15 @@ def _scene(before: str, raw: str) -> str:
 
 
 def _subject(sentence: str) -> str:
-    """What a sentence is about, for a bare 共计N项: its first clause without time or place
-    words, up to the predicate (`全区行政权力和服务事项经清理规范后` → 行政权力和服务事项)."""
-    clause = re.split(r"[，,：:]", sentence, maxsplit=1)[0]
-    clause = _LEAD.sub("", re.sub(r"^(全区|全市|全县|全省|全镇)", "", clause))
-    head = re.split(r"经|通过|在|已|共|于|均|累计", clause, maxsplit=1)[0]
-    return head if 2 <= len(_HAN.findall(head)) <= 16 else ""
+    """What a bare 共计N项 totals: the nearest earlier clause of the sentence that names a
+    thing, without time or place words, up to its predicate
+    (`全区行政权力和服务事项经清理规范后` → 行政权力和服务事项)."""
+    for clause in reversed(re.split(r"[，,：:]", sentence)[:-1]):
+        clause = _LEAD.sub("", re.sub(r"^(全区|全市|全县|全省|全镇)", "", clause))
+        head = re.split(r"经|通过|在|已|共|于|均|累计", clause, maxsplit=1)[0]
+        if 2 <= len(_HAN.findall(head)) <= 16:
+            return head
+    return ""
 
 
 def _wants_noun(label: str) -> bool:
@@ -225,7 +228,8 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
         total = _TOTAL_WORD.search(raw)
-        subject = _subject(text[sentence_start:start]) + total.group(0) if total else ""
+        subject = _subject(text[sentence_start:start]) if total else ""
+        subject = subject + total.group(0) if subject else ""
         hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject))
         cleaned = _clean_label(raw)
         takes_suffix = _wants_noun(cleaned)
