@@ -59,7 +59,9 @@ class Result:
 
 
 def _figures(doc: Document, fmt: str) -> list[Figure]:
-    table = extract_table_figures(doc, fmt) if fmt in ("std2019", "std2021") else []
+    # "unknown" is a standard report whose version markers are missing (table 二 given as an
+    # image, say): tables 三 and 四 are the same in both versions, so they are still read.
+    table = extract_table_figures(doc, fmt) if fmt in ("std2019", "std2021", "unknown") else []
     prose_lines = doc.line_texts()  # paragraphs only: grid rows are not lines
     text = extract_text_figures(prose_lines)
     qualify_parts(text)

@@ -365,3 +365,17 @@ def test_cells_with_a_counting_unit_read_as_their_number() -> None:
     got = cells(result)
     want = {k: v for k, v in expected_cells(spec).items() if k.startswith("requests.")}
     assert {k: got.get(k) for k in want} == want
+
+
+def test_unknown_version_still_reads_tables_three_and_four() -> None:
+    """Table 二 printed as an image (and （六） as one row) hides the version markers; 三 and 四
+    are the same in both versions and are read anyway."""
+    spec = Spec(other_one_row=True)
+    html = report_html(spec).decode("utf-8")
+    start = html.rindex("<table", 0, html.index("本年制发件数"))
+    html = html[:start] + '<p><img src="t2.png"></p>' + html[html.index("</table>", start) + len("</table>"):]
+    result = run(html.encode("utf-8"), "report.html")
+    assert result.error is None and result.classification.format == "unknown"
+    got = cells(result)
+    want = {k: v for k, v in expected_cells(spec).items() if k.startswith(("requests.", "review.", "litigation."))}
+    assert {k: got.get(k) for k in want} == want
