@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import opencc
 
-if TYPE_CHECKING:
-    from pipeline.model import Document, RawDocument, Token
+from pipeline.model import Document, RawDocument, RawTable, Row, Token
 
 # Full-width digits, Latin letters and the signs that take part in numbers; Chinese
 # punctuation such as （）、，。 stays, because the standard labels are printed with it.
@@ -70,14 +68,12 @@ def normalize_units(texts: list[str], traditional: bool) -> list[str]:
     return to_simplified(folded) if traditional else folded
 
 
-def build_document(raw: "RawDocument") -> "Document":
+def build_document(raw: RawDocument) -> Document:
     """Normalize every text unit, then lay paragraphs and table rows out as one text.
 
     A table row becomes one line with cells separated by tabs; a cell spanning rows or
     columns is printed once, and every grid slot it covers points at that one place.
     """
-    from pipeline.model import Document, RawTable, Row, Token  # noqa: F811 (runtime import)
-
     units: list[str] = []
     for block in raw.blocks:
         if isinstance(block, RawTable):
@@ -128,8 +124,6 @@ def build_document(raw: "RawDocument") -> "Document":
                     title=title, encoding=raw.encoding, meta=dict(raw.meta))
 
 
-def _split_tokens(text: str, offset: int) -> list["Token"]:
-    from pipeline.model import Token  # noqa: F811
-
+def _split_tokens(text: str, offset: int) -> list[Token]:
     return [Token(text=m.group(0), start=offset + m.start(), end=offset + m.end())
             for m in re.finditer(r"\S+", text)]
