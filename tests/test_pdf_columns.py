@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fixtures.reports import _cid_font as cid_font
 
+from pipeline.extract.tables import extract_table_figures
 from pipeline.model import SourceDoc
 from pipeline.process import process_bytes
 
@@ -52,3 +53,38 @@ def test_numbers_land_in_their_header_columns_and_empty_cells_are_null() -> None
     doc = result.document
     rows = [t for _, t in doc.line_texts() if t.startswith(("一、本年新收", "（一）予以公开"))]
     assert rows == ["一、本年新收政府信息公开申请数量30 — — — — — 30", "（一）予以公开12 — — — 2 — 14"]
+
+
+def _review_pdf(values: list[int | None]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    font = cid_font()
+    buf = io.BytesIO()
+    pdf = canvas.Canvas(buf, pagesize=A4)
+    pdf.setFont(font, 10)
+    pdf.drawString(40, 800, "某某县2023年政府信息公开工作年度报告")
+    pdf.drawString(40, 780, "四、政府信息公开行政复议、行政诉讼情况")
+    heads = ["维持", "纠正", "其他", "尚未", "总计"] * 3
+    xs = [60 + 32 * i for i in range(15)]
+    pdf.setFont(font, 7)
+    for x, head in zip(xs, heads):
+        pdf.drawCentredString(x, 750, head)
+    for x, value in zip(xs, values):
+        if value is not None:
+            pdf.drawCentredString(x, 730, str(value))
+    pdf.setFont(font, 10)
+    pdf.drawString(40, 700, "五、存在的主要问题及改进情况")
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()
+
+
+def test_review_table_numbers_land_under_their_heads() -> None:
+    values = [3, None, None, 1, 4] + [None] * 5 + [1, None, None, None, 1]
+    result = process_bytes(_review_pdf(values), SourceDoc(path=Path("report.pdf")))
+    [row] = [t for _, t in result.document.line_texts() if t.startswith("3 ")]
+    assert row.split() == ["3", "—", "—", "1", "4"] + ["—"] * 5 + ["1", "—", "—", "—", "1"]
+    got = {f.key: f.value for f in extract_table_figures(result.document, "std2021")}
+    assert (got["review.upheld"], got["review.corrected"], got["review.total"]) == (3, None, 4)
+    assert got["litigation.direct.total"] is None and got["litigation.after_review.total"] == 1

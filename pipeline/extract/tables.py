@@ -344,7 +344,7 @@ def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     rows = [split_row(r, i) for i, r in enumerate(doc.rows)]
     requests = _requests(rows, version, doc.rows)
     table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
-    end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), table3)
+    end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), 0)
     cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
     labels = {**cell_labels("2019"), **cell_labels("2021")}
     figures = []

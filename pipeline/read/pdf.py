@@ -13,13 +13,14 @@ from pipeline.read.boilerplate import is_boilerplate
 from pipeline.read.pdf_columns import fill_blank_columns
 
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,3}[-—–－\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$")
-_ROW_NUMBERS = re.compile(r"(?:^|\s)(?:[+-]?[\d,]+(?:\.\d+)?\s+){2,}[+-]?[\d,]+(?:\.\d+)?\s*$")
+_CELL = r"(?:[+-]?[\d,]+(?:\.\d+)?|[/／—–－-]{1,2})"
+_ROW_NUMBERS = re.compile(rf"(?:^|\s)(?:{_CELL}\s+){{2,}}{_CELL}\s*$")
 _HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)|\d+[.、．])")
 _SENTENCE_END = tuple("。；！？：:;")
 
 
 def _is_table_row(text: str) -> bool:
-    """A printed table row ends in three or more numbers in a row ('21 0 0 0 0 0 21')."""
+    """A printed table row ends in three or more cells in a row ('21 0 0 0 0 0 21', '3 — — 1')."""
     return bool(_ROW_NUMBERS.search(text))
 
 

@@ -1,6 +1,6 @@
-"""Empty cells of table 三 in PDF text layers. A text line loses empty cells, so a row
-printing only 自然人 and 总计 would read as two numbers. The column headers' positions say
-which column each printed number stands in; the empty ones become a blank mark."""
+"""Empty cells of tables 三 and 四 in PDF text layers. A text line loses empty cells, so a
+row printing only 自然人 and 总计 would read as two numbers. The column headers' positions
+say which column each printed number stands in; the empty ones become a blank mark."""
 from __future__ import annotations
 
 import re
@@ -40,6 +40,27 @@ def _anchors(header_lines: list[dict]) -> list[float] | None:
     return [found.get(i, found[0] + i * step) for i in range(7)]
 
 
+# Table 四 prints these five column heads once for 行政复议 and twice for 行政诉讼.
+_REVIEW_WORDS = ("维持", "纠正", "其他", "尚未", "总")
+
+
+def _review_anchors(header_lines: list[dict]) -> list[float] | None:
+    """x-centres of table 四's fifteen value columns, when every head is found three times."""
+    anchors: list[float] = []
+    for word in _REVIEW_WORDS:
+        found: list[float] = []
+        for line in header_lines:
+            chars = [c for c in line.get("chars", []) if c["text"].strip()]
+            text = "".join(c["text"] for c in chars)
+            found += [_center(chars[m.start():m.end()]) for m in re.finditer(word, text)]
+        distinct = [x for i, x in enumerate(sorted(found)) if i == 0 or x - sorted(found)[i - 1] > 6]
+        if len(distinct) != 3:
+            return None
+        anchors += distinct
+    anchors.sort()
+    return anchors if all(b - a >= 8 for a, b in zip(anchors, anchors[1:])) else None
+
+
 def _split_glued(words: list[tuple[str, list[dict]]]) -> list[tuple[str, list[dict]]]:
     """'数量21' is a label word and a number printed close together."""
     out = []
@@ -60,23 +81,23 @@ def _refill(line: dict, anchors: list[float]) -> None:
         if not _NUMBER.match(word):
             break
         trailing.insert(0, (word, chars))
-    if not 1 <= len(trailing) < 7:
+    if not 1 <= len(trailing) < len(anchors):
         return
     half = (anchors[1] - anchors[0]) / 2
     if _center(trailing[0][1]) < anchors[0] - half:
         return
     slots: dict[int, str] = {}
     for word, chars in trailing:
-        column = min(range(7), key=lambda i: abs(anchors[i] - _center(chars)))
+        column = min(range(len(anchors)), key=lambda i: abs(anchors[i] - _center(chars)))
         if column in slots:
             return
         slots[column] = word
     label = "".join(word for word, _ in words[:len(words) - len(trailing)])
-    line["text"] = " ".join([label] + [slots.get(i, BLANK) for i in range(7)]).strip()
+    line["text"] = " ".join([label] + [slots.get(i, BLANK) for i in range(len(anchors))]).strip()
 
 
 def fill_blank_columns(lines: list[dict]) -> None:
-    """Rewrite, in place, the text of table 三 rows that print fewer than seven numbers."""
+    """Rewrite, in place, the text of table rows that print fewer numbers than columns."""
     anchors = None
     header_from = None
     for i, line in enumerate(lines):
@@ -85,7 +106,18 @@ def fill_blank_columns(lines: list[dict]) -> None:
             header_from = i if header_from is None else header_from
         if "本年新收" in text and header_from is not None and anchors is None:
             anchors = _anchors(lines[header_from:i])
+        if "行政复议" in text:
+            _fill_review(lines, i)
+            return
         if anchors is not None:
-            if "行政复议" in text:
-                return
             _refill(line, anchors)
+
+
+def _fill_review(lines: list[dict], heading: int) -> None:
+    """Table 四: the first row of numbers under the heading, placed by the column heads above it."""
+    for i in range(heading + 1, min(heading + 12, len(lines))):
+        if re.search(r"\d\s*$", lines[i]["text"]):
+            anchors = _review_anchors(lines[heading:i])
+            if anchors:
+                _refill(lines[i], anchors)
+            return
