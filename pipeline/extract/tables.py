@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pipeline.checks import evaluate
-from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, request_rows
+from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, request_rows
 from pipeline.model import Document, Figure, Row, Token
 from pipeline.numbers import parse_number
 
@@ -347,20 +347,14 @@ def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), 0)
     cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
     labels = {**cell_labels("2019"), **cell_labels("2021")}
+    units = cell_units()
     figures = []
     for key, cell in cells.items():
-        unit = cell.unit or _unit(key)
+        # Subtotal rows are derived cells without a unit of their own; they count requests.
+        unit = cell.unit or units.get(key, "件")
         figures.append(Figure(label=labels.get(key) or _derived_label(key), value=cell.value, unit=unit,
                               start=cell.start, end=cell.end, source="table", key=key))
     return figures
-
-
-def _unit(key: str) -> str:
-    if key == "proactive.admin_fees.amount":
-        return "万元"
-    if key.endswith(("prev_year_items", "change", "projects")):
-        return "项"
-    return "件"
 
 
 def _derived_label(key: str) -> str:

@@ -70,6 +70,17 @@ def _cell_meaning(cell: dict) -> str:
     return f"{where} ({cell['unit_source']})" if cell.get("unit_source") else where
 
 
+@lru_cache(maxsize=None)
+def cell_units() -> dict[str, str | None]:
+    """key → the unit a table cell counts in, from both formats' key files; None where the
+    format prints none (采购总金额: each report writes 元 or 万元 in the cell, or nothing)."""
+    out: dict[str, str | None] = {}
+    for version in ("2019", "2021"):
+        for cell in load_format(version)["cells"]:
+            out[cell["key"]] = None if cell.get("unit") in (None, "unspecified") else cell["unit"]
+    return out
+
+
 def dictionary_rows() -> list[dict]:
     """The `metrics` data dictionary: every canonical key of both formats and of prose."""
     rows: dict[str, dict] = {}
