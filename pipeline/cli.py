@@ -32,11 +32,11 @@ def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF
             as_json: bool = typer.Option(False, "--json", help="print the extraction contract's JSON")) -> None:
     """Extract one document and print its figures (shared/eval/CONTRACT.md)."""
     if not path.is_file():
-        typer.echo(f"nianbao: {path}: no such file", err=True)
+        typer.echo(f"nianbao: {printable(path)}: no such file", err=True)
         raise typer.Exit(EXIT_USAGE)
     result = process_path(path)
     if result.error:
-        typer.echo(f"nianbao: {path}: {result.error}", err=True)
+        typer.echo(f"nianbao: {printable(path)}: {printable(result.error)}", err=True)
         raise typer.Exit(EXIT_DOC_FAILED)
     payload = to_contract(result)
     if as_json:
@@ -56,6 +56,12 @@ _LISTING = typer.Option(None, "--listing", help="one annual-report column URL to
 _ISSUER = typer.Option(None, "--issuer", help="the issuer of --listing")
 _ADCODE = typer.Option(None, "--adcode", help="the 6-digit adcode of --listing's issuer")
 _RAW = typer.Option(RAW, "--raw", help="raw store directory the crawl writes")
+
+
+def printable(text: object) -> str:
+    """A file name or reason on one line: control characters (a newline in a file name could
+    forge a line of its own) shown as escapes."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(text))
 
 
 @app.command()
@@ -82,7 +88,7 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
     with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
         summary = process_documents(docs, warehouse, force=force, progress=advance)
     for path, reason in summary.failed:
-        typer.echo(f"nianbao: {path}: {reason}", err=True)
+        typer.echo(f"nianbao: {printable(path)}: {printable(reason)}", err=True)
     if not quiet:
         print_summary(summary, warehouse)
     raise typer.Exit(summary.exit_code or (EXIT_DOC_FAILED if crawl_stats and crawl_stats.failed else EXIT_OK))

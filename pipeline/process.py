@@ -132,14 +132,24 @@ def process_bytes(data: bytes, source: SourceDoc) -> Result:
     return result
 
 
+def failed_result(source: SourceDoc, reason: str) -> Result:
+    """The error row of a document whose bytes were not processed; the id is the content
+    address when the file can be read, else a digest of its path."""
+    try:
+        data = source.path.read_bytes()
+    except OSError:
+        data = str(source.path).encode()
+    result = Result(doc_id=hashlib.sha256(data).hexdigest(), source=source, size=len(data))
+    result.error = reason
+    return result
+
+
 def process_path(path: Path, source: SourceDoc | None = None) -> Result:
     source = source or SourceDoc(path=path)
     try:
         data = path.read_bytes()
     except OSError as err:
-        result = Result(doc_id=hashlib.sha256(str(path).encode()).hexdigest(), source=source, size=0)
-        result.error = f"cannot read file: {err.strerror or err}"
-        return result
+        return failed_result(source, f"cannot read file: {err.strerror or err}")
     return process_bytes(data, source)
 
 

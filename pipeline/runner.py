@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
+import signal
 import uuid
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from pipeline.model import SourceDoc
-from pipeline.process import EXTRACTOR_VERSION, Result, process_path
-from pipeline.store import connect, known_versions, load_batch, record_run
+from pipeline.process import EXTRACTOR_VERSION, Result, failed_result, process_path
+from pipeline.store import connect, known_versions, load_batch, record_paths, record_run
 
 BATCH = 200
+# Per-document limits: one pathological file costs at most this much, never the run.
+TIME_LIMIT_S = int(os.environ.get("NIANBAO_DOC_TIMEOUT", "60"))
+MEMORY_LIMIT_MB = int(os.environ.get("NIANBAO_DOC_MEMORY_MB", "1200"))
 _SKIP_SUFFIXES = {".md", ".lock", ".jsonl"}
 
 
@@ -26,6 +32,7 @@ class RunSummary:
     unchanged: int = 0
     reports: int = 0
     not_reports: int = 0
+    duplicates: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -50,39 +57,110 @@ def _digest(path: Path) -> str | None:
         return None
 
 
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+def _limit_worker() -> None:
+    """Pool-worker start-up: cap the address space, so a decompression bomb or a huge page is a
+    MemoryError in that worker (its document's error row), not the machine's memory."""
+    limit = MEMORY_LIMIT_MB * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
 def _work(source: SourceDoc) -> Result:
-    """Runs in a pool worker: only what loading needs travels back (the text, not the rows)."""
-    result = process_path(source.path, source)
+    """Runs in a pool worker: only what loading needs travels back (the text, not the rows).
+    The document gets TIME_LIMIT_S seconds; past that it is an error row."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(TIME_LIMIT_S)
+    try:
+        result = process_path(source.path, source)
+    except _Timeout:
+        result = failed_result(source, f"timed out after {TIME_LIMIT_S} s (raise NIANBAO_DOC_TIMEOUT to allow more)")
+    except MemoryError:
+        result = failed_result(source, f"needs more than {MEMORY_LIMIT_MB} MB of memory "
+                                       "(raise NIANBAO_DOC_MEMORY_MB to allow more)")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     if result.document is not None:
         result.document.rows, result.document.lines = [], []
     return result
+
+
+def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str, str]]]:
+    """The content address: identical bytes under several names are one document, processed
+    once; every (doc_id, path) it was seen at is kept."""
+    first: dict[str, SourceDoc] = {}
+    seen: list[tuple[str, str]] = []
+    for doc in docs:
+        digest = _digest(doc.path) or hashlib.sha256(str(doc.path).encode()).hexdigest()
+        first.setdefault(digest, doc)
+        seen.append((digest, str(doc.path)))
+    return first, seen
+
+
+def _results(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
+    """Each document's result, in order. A worker that dies (killed, out of memory in native
+    code) breaks the pool: its documents become error rows and a fresh pool takes the rest."""
+    if len(todo) <= 8 or workers <= 1:
+        yield from map(_work, todo)
+        return
+    done = 0
+    while done < len(todo):
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker)
+        futures = [pool.submit(_work, doc) for doc in todo[done:]]
+        try:
+            for future in futures:
+                yield future.result()
+                done += 1
+        except BrokenProcessPool:
+            yield _alone(todo[done])  # the pool broke on one of the documents in flight: try this one by itself
+            done += 1
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _alone(doc: SourceDoc) -> Result:
+    """A document in a pool of its own: its result, or its error row if it kills that process too."""
+    with ProcessPoolExecutor(max_workers=1, initializer=_limit_worker) as pool:
+        try:
+            return pool.submit(_work, doc).result()
+        except BrokenProcessPool:
+            return failed_result(doc, "the extracting process died on this document (killed, or out of memory in native code)")
 
 
 def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = False, command: str = "run",
                       progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunSummary:
     summary = RunSummary(run_id=uuid.uuid4().hex[:12])
     started = datetime.now(timezone.utc).replace(tzinfo=None)
+    unique, seen = _unique(docs)
     with connect(warehouse) as con:
         versions = {} if force else known_versions(con)
         todo = []
-        for doc in docs:
-            if versions.get(_digest(doc.path) or "") == EXTRACTOR_VERSION:
+        for digest, doc in unique.items():
+            if versions.get(digest) == EXTRACTOR_VERSION:
                 summary.unchanged += 1
             else:
                 todo.append(doc)
-        summary.documents = len(docs)
+        summary.documents = len(unique)
+        summary.duplicates = len(docs) - len(unique)
         workers = workers or min(os.cpu_count() or 1, 4)
         batch: list[Result] = []
-        with ProcessPoolExecutor(max_workers=workers) if len(todo) > 8 and workers > 1 else _Inline() as pool:
-            for result in pool.map(_work, todo, chunksize=4):
-                _tally(summary, result)
-                batch.append(result)
-                if progress:
-                    progress(1)
-                if len(batch) >= BATCH:
-                    load_batch(con, batch, summary.run_id)
-                    batch = []
+        for result in _results(todo, workers):
+            _tally(summary, result)
+            batch.append(result)
+            if progress:
+                progress(1)
+            if len(batch) >= BATCH:
+                load_batch(con, batch, summary.run_id)
+                batch = []
         load_batch(con, batch, summary.run_id)
+        record_paths(con, seen)
         record_run(con, {"run_id": summary.run_id, "command": command, "started_at": started,
                          "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
                          "extractor_version": EXTRACTOR_VERSION, "documents": summary.documents,
@@ -99,16 +177,3 @@ def _tally(summary: RunSummary, result: Result) -> None:
         summary.reports += 1
     else:
         summary.not_reports += 1
-
-
-class _Inline:
-    """The pool's interface without processes, for small runs where start-up costs more."""
-
-    def __enter__(self) -> "_Inline":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def map(self, fn, items, chunksize: int = 1):
-        return map(fn, items)

@@ -6,6 +6,11 @@ CREATE TABLE IF NOT EXISTS documents (
     medium VARCHAR, encoding VARCHAR, bytes BIGINT, loaded_at TIMESTAMP,
     extractor_version VARCHAR          -- so failed and non-report documents are not retried
 );
+-- Every path a document's bytes were seen at: identical bytes under several names are one
+-- document (its content address), stored once.
+CREATE TABLE IF NOT EXISTS document_paths (
+    doc_id VARCHAR, path VARCHAR, first_seen TIMESTAMP
+);
 CREATE TABLE IF NOT EXISTS reports (
     report_id VARCHAR PRIMARY KEY, doc_id VARCHAR, title VARCHAR, issuer VARCHAR, adcode VARCHAR,
     region VARCHAR, year INTEGER, format VARCHAR, script VARCHAR, extractor_version VARCHAR,

@@ -142,6 +142,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: st
         raise
 
 
+def record_paths(con: duckdb.DuckDBPyConnection, seen: list[tuple[str, str]]) -> None:
+    """Every path a document's bytes were seen at (the same report saved under several names)."""
+    if not seen:
+        return
+    con.register("seen_paths", pd.DataFrame(seen, columns=["doc_id", "path"]).drop_duplicates())
+    execute(con, "INSERT INTO document_paths SELECT doc_id, path, current_timestamp::TIMESTAMP FROM seen_paths s "
+                 "WHERE NOT EXISTS (SELECT 1 FROM document_paths d WHERE d.doc_id = s.doc_id AND d.path = s.path)")
+    con.unregister("seen_paths")
+
+
 def record_run(con: duckdb.DuckDBPyConnection, row: dict) -> None:
     con.register("run_row", pd.DataFrame([row]))
     execute(con, "DELETE FROM runs WHERE run_id = ?", [row["run_id"]])

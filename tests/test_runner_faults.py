@@ -1,0 +1,93 @@
+"""One document's fault is that document's error row: duplicates, time and memory limits,
+a worker that dies, file names that could forge output lines."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from fixtures.reports import Spec, report_html
+
+from pipeline import runner
+from pipeline.model import SourceDoc
+from pipeline.runner import collect, process_documents
+from test_cli import error_lines, nianbao
+
+
+def _reports(folder: Path, count: int) -> None:
+    for i in range(count):
+        (folder / f"report-{i}.html").write_bytes(report_html(Spec()) + f"<!-- copy {i} -->".encode())
+
+
+def test_same_bytes_under_several_names_are_one_document(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    data = report_html(Spec())
+    for name in ("a.html", "copy of a.html", "a (1).html"):
+        (docs / name).write_bytes(data)
+    (docs / "empty-1.txt").write_bytes(b"")
+    (docs / "empty-2.txt").write_bytes(b"")
+    warehouse = tmp_path / "w.duckdb"
+    summary = process_documents(collect([docs]), warehouse)
+    assert summary.documents == 2 and summary.duplicates == 3 and summary.reports == 1
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2
+    paths = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM document_paths").fetchone()
+    assert paths == (5, 2)
+    con.close()
+    rerun = process_documents(collect([docs]), warehouse)
+    assert rerun.unchanged == 2 and not rerun.failed
+
+
+def test_slow_document_is_a_timeout_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "slow.html"
+    path.write_bytes(report_html(Spec()))
+    monkeypatch.setattr(runner, "TIME_LIMIT_S", 1)
+    monkeypatch.setattr(runner, "process_path", lambda p, s: time.sleep(30))
+    started = time.monotonic()
+    result = runner._work(SourceDoc(path=path))
+    assert time.monotonic() - started < 5
+    assert result.error and "timed out after 1 s" in result.error and "NIANBAO_DOC_TIMEOUT" in result.error
+
+
+def test_memory_hungry_document_is_a_memory_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "bomb.html"
+    path.write_bytes(b"<html></html>")
+
+    def hungry(p: Path, s: SourceDoc) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(runner, "process_path", hungry)
+    result = runner._work(SourceDoc(path=path))
+    assert result.error and "NIANBAO_DOC_MEMORY_MB" in result.error
+
+
+def test_worker_that_dies_is_replaced_and_its_document_recorded(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _reports(docs, 11)
+    (docs / "killer.html").write_bytes(b"<html>kills its worker</html>")
+    real = runner.process_path
+
+    def dies_on_killer(path: Path, source: SourceDoc):
+        if path.name == "killer.html":
+            os._exit(9)  # a native crash: the worker process is gone
+        return real(path, source)
+
+    monkeypatch.setattr(runner, "process_path", dies_on_killer)  # pool workers fork from this process
+    summary = process_documents(collect([docs]), tmp_path / "w.duckdb", workers=2)
+    assert summary.reports == 11
+    assert [Path(p).name for p, _ in summary.failed] == ["killer.html"]
+    assert "died" in summary.failed[0][1]
+
+
+def test_file_name_with_newline_cannot_forge_a_line(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "bad\nnianbao: forged.html").write_bytes(b"\x00\x01 not a page")
+    proc = nianbao("run", str(docs), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet")
+    lines = error_lines(proc.stderr)
+    assert len(lines) == 1 and "\\n" in lines[0], proc.stderr
