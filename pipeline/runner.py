@@ -21,7 +21,7 @@ from pipeline.store import connect, known_versions, load_batch, record_paths, re
 BATCH = 200
 # Per-document limits: one pathological file costs at most this much, never the run.
 TIME_LIMIT_S = int(os.environ.get("NIANBAO_DOC_TIMEOUT", "60"))
-MEMORY_LIMIT_MB = int(os.environ.get("NIANBAO_DOC_MEMORY_MB", "1200"))
+MEMORY_LIMIT_MB = int(os.environ.get("NIANBAO_DOC_MEMORY_MB", "1000"))
 _SKIP_SUFFIXES = {".md", ".lock", ".jsonl"}
 
 
@@ -68,8 +68,15 @@ def _on_alarm(signum: int, frame: object) -> None:
 def _limit_worker() -> None:
     """Pool-worker start-up: cap the address space, so a decompression bomb or a huge page is a
     MemoryError in that worker (its document's error row), not the machine's memory."""
-    limit = MEMORY_LIMIT_MB * 1024 * 1024
+    limit = _address_space() + MEMORY_LIMIT_MB * 1024 * 1024  # on top of what the forked worker already maps
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+def _address_space() -> int:
+    """Bytes of address space this process maps now (VmSize)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(l for l in status if l.startswith("VmSize:"))
+    return int(line.split()[1]) * 1024
 
 
 def _work(source: SourceDoc) -> Result:

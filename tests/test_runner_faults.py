@@ -70,18 +70,22 @@ def test_worker_that_dies_is_replaced_and_its_document_recorded(tmp_path: Path,
     docs.mkdir()
     _reports(docs, 11)
     (docs / "killer.html").write_bytes(b"<html>kills its worker</html>")
+    (docs / "hog.html").write_bytes(b"<html>wants 4 GiB</html>")
     real = runner.process_path
 
     def dies_on_killer(path: Path, source: SourceDoc):
         if path.name == "killer.html":
             os._exit(9)  # a native crash: the worker process is gone
+        if path.name == "hog.html":
+            return bytearray(4 * 1024 ** 3)  # beyond the worker's address-space limit
         return real(path, source)
 
     monkeypatch.setattr(runner, "process_path", dies_on_killer)  # pool workers fork from this process
     summary = process_documents(collect([docs]), tmp_path / "w.duckdb", workers=2)
     assert summary.reports == 11
-    assert [Path(p).name for p, _ in summary.failed] == ["killer.html"]
-    assert "died" in summary.failed[0][1]
+    failed = {Path(p).name: reason for p, reason in summary.failed}
+    assert set(failed) == {"killer.html", "hog.html"}
+    assert "died" in failed["killer.html"] and "NIANBAO_DOC_MEMORY_MB" in failed["hog.html"]
 
 
 def test_file_name_with_newline_cannot_forge_a_line(tmp_path: Path) -> None:
