@@ -11,7 +11,7 @@ import typer
 from pipeline.config import ConfigError, CrawlConfig, load_sources, single_source_config
 from pipeline.process import process_path, to_contract
 from pipeline.runner import collect, process_documents
-from pipeline.store import DEFAULT_WAREHOUSE, connect
+from pipeline.store import DEFAULT_WAREHOUSE, WarehouseError, connect
 
 if TYPE_CHECKING:
     from pipeline.crawl import CrawlStats
@@ -85,8 +85,12 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         typer.echo(f"nianbao: {missing[0]}: no such file or folder", err=True)
         raise typer.Exit(EXIT_USAGE)
     docs = collect(targets) + (_snapshots(raw) if crawl_stats else [])
-    with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
-        summary = process_documents(docs, warehouse, force=force, progress=advance)
+    try:
+        with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
+            summary = process_documents(docs, warehouse, force=force, progress=advance)
+    except WarehouseError as exc:
+        typer.echo(f"nianbao: {printable(exc)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     for path, reason in summary.failed:
         typer.echo(f"nianbao: {printable(path)}: {printable(reason)}", err=True)
     if not quiet:

@@ -20,11 +20,37 @@ _TABLES = ("figures", "checks", "reports", "documents", "errors")
 CURRENCY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
 
+class WarehouseError(Exception):
+    """The warehouse file cannot be opened or written: a usage problem, one line for the user."""
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(path), read_only=read_only)
+    except OSError as err:
+        raise WarehouseError(f"{path}: cannot create the warehouse ({err.strerror or err})") from err
+    except duckdb.Error as err:
+        raise WarehouseError(f"{path}: {_why(str(err))}") from err
+
+
+def _why(message: str) -> str:
+    """DuckDB's multi-line message, said as the cause a user can act on."""
+    if "lock" in message.lower():
+        return "the warehouse is in use by another process (a run, or a notebook holding it open for writing)"
+    if "not a valid DuckDB database" in message or "Unable to open" in message and "header" in message:
+        return "not a DuckDB warehouse file"
+    if "read-only" in message.lower() or "Permission denied" in message:
+        return "the warehouse file is not writable"
+    if "No space left" in message or "disk" in message.lower() and "full" in message.lower():
+        return "the disk is full: free at least the size of the warehouse file and try again"
+    return message.strip().splitlines()[0]
+
+
 @contextmanager
 def connect(path: Path = DEFAULT_WAREHOUSE, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _open(path, read_only)
     try:
         if not read_only:
             execute(con, SCHEMA.read_text(encoding="utf-8"))

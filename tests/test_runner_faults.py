@@ -95,3 +95,20 @@ def test_file_name_with_newline_cannot_forge_a_line(tmp_path: Path) -> None:
     proc = nianbao("run", str(docs), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet")
     lines = error_lines(proc.stderr)
     assert len(lines) == 1 and "\\n" in lines[0], proc.stderr
+
+
+def test_warehouse_faults_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    sample = str(Path(__file__).resolve().parents[1] / "raw" / "samples" / "zengdu-2017.html")
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("my notes, not a database")
+    proc = nianbao("run", sample, "--warehouse", str(not_duckdb), "--quiet")
+    assert proc.returncode == 2 and error_lines(proc.stderr) == [f"nianbao: {not_duckdb}: not a DuckDB warehouse file"]
+    assert not_duckdb.read_text() == "my notes, not a database"
+    held = tmp_path / "held.duckdb"
+    writer = duckdb.connect(str(held))  # a second writer holds the file
+    try:
+        proc = nianbao("run", sample, "--warehouse", str(held), "--quiet")
+    finally:
+        writer.close()
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 2 and len(lines) == 1 and "in use by another process" in lines[0]
