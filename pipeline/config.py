@@ -7,6 +7,7 @@ the file has a typo, and the message must point at the line to fix: every error 
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -158,10 +159,15 @@ def _number(key: str, value: Any) -> int | float:
     """Reject booleans and negatives; an int-typed setting also rejects fractions."""
     integral = CrawlSettings.__dataclass_fields__[key].type == "int"
     allowed = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, allowed) or not _finite_non_negative(value):
         kind = "a non-negative integer" if integral else "a non-negative number"
         raise _FieldError(key, f"{key} must be {kind}, got {value!r}")
     return value
+
+
+def _finite_non_negative(value: int | float) -> bool:
+    """TOML allows nan and inf; neither is a usable wait, budget or size."""
+    return math.isfinite(value) and value >= 0
 
 
 def _source(table: Any) -> Source:
@@ -174,7 +180,8 @@ def _source(table: Any) -> Source:
     if not isinstance(name, str) or not name.strip():
         raise _FieldError("name", "name (the issuer) is required")
     adcode = table.get("adcode")
-    if not isinstance(adcode, str) or not re.fullmatch(r"\d{6}", adcode):
+    # ASCII digits only: \d alone also accepts full-width ３５０１２８, which matches no region.
+    if not isinstance(adcode, str) or not re.fullmatch(r"[0-9]{6}", adcode):
         raise _FieldError("adcode", f"adcode must be 6 digits, got {adcode!r}")
     listing = _url_list("listing", table.get("listing"))
     hosts = table.get("allowed_hosts", [urlsplit(url).hostname for url in listing])
@@ -194,7 +201,8 @@ def _source(table: Any) -> Source:
     if selector is not None:
         _check_css(selector)
     delay = table.get("delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                              or not _finite_non_negative(delay)):
         raise _FieldError("delay", f"delay must be a non-negative number of seconds, got {delay!r}")
     return Source(name=name.strip(), adcode=adcode, listing=tuple(listing), allowed_hosts=tuple(dict.fromkeys(hosts)),
                   link_pattern=pattern, link_selector=selector, delay=delay)
