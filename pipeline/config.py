@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_CONTACT = "https://github.com/nianbao/nianbao#readme"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# A --listing run has no file to set a budget in, so an endless pager must not run forever.
+LISTING_BUDGET = {"max_pages": 200, "max_seconds": 1800.0}
 
 
 class ConfigError(Exception):
@@ -101,10 +103,11 @@ def load_sources(path: Path | str) -> CrawlConfig:
 
 def single_source_config(listing: str, issuer: str, adcode: str,
                          contact: str = DEFAULT_CONTACT) -> CrawlConfig:
-    """A config for one column given on the command line; its host is the only allowed host."""
+    """A config for one column given on the command line; its host is the only allowed host,
+    and it gets LISTING_BUDGET, the same keys a sources file sets under [crawl]."""
     table = {"name": issuer, "adcode": adcode, "listing": [listing]}
     try:
-        return CrawlConfig(settings=_settings({"user_agent_contact": contact}),
+        return CrawlConfig(settings=_settings({"user_agent_contact": contact, **LISTING_BUDGET}),
                            sources=(_source(table),))
     except _FieldError as exc:
         option = {"name": "issuer"}.get(exc.key, exc.key)

@@ -110,3 +110,9 @@ def test_single_source_from_the_command_line() -> None:
         single_source_config("https://www.qinghe.example/", "青禾县人民政府", "32")
     with pytest.raises(ConfigError, match=r"^--issuer: "):
         single_source_config("https://www.qinghe.example/", " ", "320999")
+
+
+def test_single_source_gets_a_page_and_time_budget() -> None:
+    settings = single_source_config("https://www.qinghe.example/", "青禾县人民政府", "320999").settings
+    assert 0 < settings.max_pages <= 1000
+    assert 0 < settings.max_seconds <= 3600
