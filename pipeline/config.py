@@ -7,6 +7,7 @@ the file has a typo, and the message must point at the line to fix: every error 
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_CONTACT = "https://github.com/nianbao/nianbao#readme"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+# A --listing run has no file to set a budget in, so an endless pager must not run forever.
+LISTING_BUDGET = {"max_pages": 200, "max_seconds": 1800.0}
 
 
 class ConfigError(Exception):
@@ -100,10 +103,11 @@ def load_sources(path: Path | str) -> CrawlConfig:
 
 def single_source_config(listing: str, issuer: str, adcode: str,
                          contact: str = DEFAULT_CONTACT) -> CrawlConfig:
-    """A config for one column given on the command line; its host is the only allowed host."""
+    """A config for one column given on the command line; its host is the only allowed host,
+    and it gets LISTING_BUDGET, the same keys a sources file sets under [crawl]."""
     table = {"name": issuer, "adcode": adcode, "listing": [listing]}
     try:
-        return CrawlConfig(settings=_settings({"user_agent_contact": contact}),
+        return CrawlConfig(settings=_settings({"user_agent_contact": contact, **LISTING_BUDGET}),
                            sources=(_source(table),))
     except _FieldError as exc:
         option = {"name": "issuer"}.get(exc.key, exc.key)
@@ -158,10 +162,15 @@ def _number(key: str, value: Any) -> int | float:
     """Reject booleans and negatives; an int-typed setting also rejects fractions."""
     integral = CrawlSettings.__dataclass_fields__[key].type == "int"
     allowed = (int,) if integral else (int, float)
-    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, allowed) or not _finite_non_negative(value):
         kind = "a non-negative integer" if integral else "a non-negative number"
         raise _FieldError(key, f"{key} must be {kind}, got {value!r}")
     return value
+
+
+def _finite_non_negative(value: int | float) -> bool:
+    """TOML allows nan and inf; neither is a usable wait, budget or size."""
+    return math.isfinite(value) and value >= 0
 
 
 def _source(table: Any) -> Source:
@@ -174,7 +183,8 @@ def _source(table: Any) -> Source:
     if not isinstance(name, str) or not name.strip():
         raise _FieldError("name", "name (the issuer) is required")
     adcode = table.get("adcode")
-    if not isinstance(adcode, str) or not re.fullmatch(r"\d{6}", adcode):
+    # ASCII digits only: \d alone also accepts full-width ３５０１２８, which matches no region.
+    if not isinstance(adcode, str) or not re.fullmatch(r"[0-9]{6}", adcode):
         raise _FieldError("adcode", f"adcode must be 6 digits, got {adcode!r}")
     listing = _url_list("listing", table.get("listing"))
     hosts = table.get("allowed_hosts", [urlsplit(url).hostname for url in listing])
@@ -194,7 +204,8 @@ def _source(table: Any) -> Source:
     if selector is not None:
         _check_css(selector)
     delay = table.get("delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0):
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                              or not _finite_non_negative(delay)):
         raise _FieldError("delay", f"delay must be a non-negative number of seconds, got {delay!r}")
     return Source(name=name.strip(), adcode=adcode, listing=tuple(listing), allowed_hosts=tuple(dict.fromkeys(hosts)),
                   link_pattern=pattern, link_selector=selector, delay=delay)

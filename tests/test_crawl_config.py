@@ -62,6 +62,12 @@ def test_config_survives_the_trip_to_the_crawl_process(tmp_path: Path) -> None:
     ('adcode = "320999"\nlisting = ["http://czj', 'adcode = "3209"\nlisting = ["http://czj', 12,
      "adcode must be 6 digits, got '3209'"),
     ('delay = 0.5', 'delay = -1', 3, "delay must be a non-negative number"),
+    ('adcode = "320999"\nlisting = ["http://czj', 'adcode = "３５０１２８"\nlisting = ["http://czj', 12,
+     "adcode must be 6 digits, got '３５０１２８'"),
+    ('delay = 0.5', 'delay = 0.5\nretry_backoff = nan', 4, "retry_backoff must be a non-negative number, got nan"),
+    ('delay = 0.5', 'delay = 0.5\nmax_seconds = inf', 4, "max_seconds must be a non-negative number, got inf"),
+    ('delay = 0.5', 'delay = -inf', 3, "delay must be a non-negative number, got -inf"),
+    ('name = "青禾县财政局"', 'name = "青禾县财政局"\ndelay = nan', 12, "delay must be a non-negative number of seconds, got nan"),
     ('delay = 0.5', 'delay = 0.5\nconcurrency_per_host = 4', 4, "concurrency_per_host must be 1 or 2"),
     ('delay = 0.5', 'delay = 0.5\nmax_pages = 1.5', 4, "max_pages must be a non-negative integer"),
     ('listing = "http://www.qinghe', 'listing = "ftp://www.qinghe', 8, "listing must be an http(s) URL"),
@@ -104,3 +110,9 @@ def test_single_source_from_the_command_line() -> None:
         single_source_config("https://www.qinghe.example/", "青禾县人民政府", "32")
     with pytest.raises(ConfigError, match=r"^--issuer: "):
         single_source_config("https://www.qinghe.example/", " ", "320999")
+
+
+def test_single_source_gets_a_page_and_time_budget() -> None:
+    settings = single_source_config("https://www.qinghe.example/", "青禾县人民政府", "320999").settings
+    assert 0 < settings.max_pages <= 1000
+    assert 0 < settings.max_seconds <= 3600

@@ -9,7 +9,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from pipeline.config import Source
+
 logger = logging.getLogger(__name__)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class HostNotAllowed(IgnoreRequest):
@@ -23,26 +26,42 @@ class AllowedHostsMiddleware:
     request goes through process_request again; so an off-list host is never contacted.
     """
 
-    def __init__(self, hosts_by_source: list[set[str]]) -> None:
-        self.hosts_by_source = hosts_by_source
-        self.all_hosts = set().union(*hosts_by_source)
+    def __init__(self, origins_by_source: list[set[tuple[str, str, int]]]) -> None:
+        self.origins_by_source = origins_by_source
+        self.all_origins = set().union(*origins_by_source)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AllowedHostsMiddleware:
         sources = crawler.settings["NIANBAO_CONFIG"].sources
-        return cls([set(source.allowed_hosts) for source in sources])
+        return cls([allowed_origins(source) for source in sources])
 
     def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
         source = request.meta.get("source")
-        allowed = self.all_hosts if source is None else self.hosts_by_source[source]
-        if parts.scheme in ("http", "https") and (parts.hostname or "") in allowed:
+        allowed = self.all_origins if source is None else self.origins_by_source[source]
+        if parts.scheme in ("http", "https") and _origin(request.url) in allowed:
             return
         origin = request.meta.get("redirect_urls", [request.url])[0]
-        reason = f"host {parts.hostname!r} is not allowed" if parts.scheme in ("http", "https") \
+        reason = f"host {parts.netloc!r} is not allowed" if parts.scheme in ("http", "https") \
             else f"scheme {parts.scheme!r} is not allowed"
         logger.warning("Dropped %s (from %s): %s", request.url, origin, reason)
         raise HostNotAllowed(f"{reason}: {request.url}")
+
+
+def allowed_origins(source: Source) -> set[tuple[str, str, int]]:
+    """(scheme, host, port) the source may contact: its listing URLs' origins, and each
+    allowed host on the standard http and https ports (portals often move to https)."""
+    named = {(scheme, host, _DEFAULT_PORTS[scheme]) for host in source.allowed_hosts for scheme in _DEFAULT_PORTS}
+    return named | {_origin(url) for url in source.listing}
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a malformed port matches no origin
+        port = -1
+    return parts.scheme, (parts.hostname or ""), port or _DEFAULT_PORTS.get(parts.scheme, -1)
 
 
 class BackoffMiddleware:

@@ -1,0 +1,89 @@
+"""The crawl against hostile loopback servers: endless pagers and the like."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from pipeline.config import LISTING_BUDGET, single_source_config
+from pipeline.crawl import run_crawl
+from pipeline.raw import RawStore
+
+
+class _EndlessPager(BaseHTTPRequestHandler):
+    """Every listing page links a next one: /list/index_N.html → index_{N+1}.html."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if not self.path.startswith("/list/index_"):
+            self.send_error(404)
+            return
+        number = int(self.path.removeprefix("/list/index_").removesuffix(".html"))
+        body = f'<html><body><a href="index_{number + 1}.html">下一页</a></body></html>'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host}:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_endless_pager_stops_on_the_default_listing_budget(tmp_path: Path) -> None:
+    with serve(_EndlessPager) as base:
+        config = single_source_config(f"{base}/list/index_1.html", "青禾县人民政府", "320999")
+        config = replace(config, settings=replace(config.settings, delay=0))  # the budget stays the default
+        run_crawl(config, tmp_path, log_level="WARNING")
+    listings = [record for record in RawStore(tmp_path).records() if record.kind == "listing"]
+    # robots.txt counts as one page; Scrapy closes with a few requests already in flight.
+    assert LISTING_BUDGET["max_pages"] - 1 <= len(listings) <= LISTING_BUDGET["max_pages"] + 20
+
+
+class _Counting(BaseHTTPRequestHandler):
+    """Answers 200 to anything and remembers the paths asked for."""
+
+    hits: list[str] = []
+    body = b"<html><body>ok</body></html>"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def test_another_port_of_an_allowed_host_is_not_fetched(tmp_path: Path) -> None:
+    other = type("Other", (_Counting,), {"hits": []})
+    with serve(other) as other_base:
+        report = f"{other_base}/zfxxgknb/2023nb.html"
+        listing = type("Listing", (_Counting,), {
+            "hits": [], "body": f'<html><body><a href="{report}">2023年政府信息公开工作年度报告</a></body></html>'.encode()})
+        with serve(listing) as base:
+            config = single_source_config(f"{base}/zfxxgknb/index.html", "青禾县人民政府", "320999")
+            run_crawl(replace(config, settings=replace(config.settings, delay=0)), tmp_path, log_level="WARNING")
+    assert other.hits == []
+    assert "/zfxxgknb/index.html" in listing.hits
+    refused = {record.url: record.error_code for record in RawStore(tmp_path).records() if record.kind == "report"}
+    assert refused == {report: "host"}
