@@ -101,11 +101,14 @@ class Figure:
     implicit: bool = False
     part_of: int | None = None
     section: str | None = None
+    # Which period the number counts (CONTRACT.md): year, cumulative, previous_year, change, rate.
+    scope: str = "year"
 
     def to_json(self, index: int) -> dict:
         return {"id": index, "key": self.key, "label": self.label, "value": self.value, "unit": self.unit,
                 "approx": self.approx, "implicit": self.implicit, "source": self.source,
-                "start": self.start, "end": self.end, "part_of": self.part_of, "section": self.section}
+                "start": self.start, "end": self.end, "part_of": self.part_of, "section": self.section,
+                "scope": self.scope}
 
 
 @dataclass

@@ -79,7 +79,7 @@ def _figures(doc: Document, fmt: str) -> list[Figure]:
 
 def _repeats(fig: Figure, others: list[Figure]) -> bool:
     """An appendix row restating a figure of the prose (same value, unit and a shared word)."""
-    return any(o.value == fig.value and o.unit == fig.unit and _shares_bigram(o.label, fig.label) for o in others)
+    return any(o.value == fig.value and o.unit == fig.unit and o.scope == fig.scope and _shares_bigram(o.label, fig.label) for o in others)
 
 
 def _shares_bigram(a: str, b: str) -> bool:

@@ -21,7 +21,8 @@ CREATE TABLE IF NOT EXISTS figures (
     report_id VARCHAR, figure_id INTEGER, key VARCHAR, label VARCHAR, value DOUBLE, unit VARCHAR,
     value_base DOUBLE, approx BOOLEAN, implicit BOOLEAN, source VARCHAR, "start" INTEGER, "end" INTEGER,
     snippet VARCHAR, part_of INTEGER,
-    section VARCHAR                    -- numbered report section (一 … 六) of a prose figure
+    section VARCHAR,                   -- numbered report section (一 … 六) of a prose figure
+    scope VARCHAR                      -- period counted: year, cumulative, previous_year, change, rate
 );
 CREATE TABLE IF NOT EXISTS checks (
     report_id VARCHAR, rule VARCHAR, kind VARCHAR, ok BOOLEAN, lhs DOUBLE, rhs DOUBLE
@@ -44,11 +45,12 @@ CREATE TABLE IF NOT EXISTS regions (
 );
 
 -- One value per report and key: a table cell wins over a prose repeat, an explicit figure
--- over a zero stated in words.
+-- over a zero stated in words. Only figures of the report's year count (scope year; rows
+-- loaded before scope existed are NULL and were all this-year figures).
 CREATE OR REPLACE VIEW metric_values AS
 SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key, f.value, f.unit, f.source, r.report_id
 FROM figures f JOIN reports r USING (report_id)
-WHERE f.key IS NOT NULL
+WHERE f.key IS NOT NULL AND coalesce(f.scope, 'year') = 'year'
 QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
                            ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
 
@@ -335,3 +337,4 @@ FROM reports r LEFT JOIN q USING (report_id);
 -- Warehouses made before the column existed.
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR;

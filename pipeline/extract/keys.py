@@ -58,8 +58,8 @@ def qualify_parts(figures: list[Figure]) -> None:
 def assign_keys(figures: list[Figure], taken: set[str] | None = None) -> None:
     taken = set() if taken is None else taken
     for fig in figures:
-        if fig.key or fig.source == "table":
-            continue
+        if fig.key or fig.source == "table" or fig.scope != "year":
+            continue  # only this year's figures take this-year keys
         label = _COUNT_SUFFIX.sub("", fig.label)
         for key, include, exclude, units in _COMPILED:
             if key in taken or fig.unit not in units:

@@ -193,6 +193,33 @@ def _label_core(label: str) -> str:
     return re.sub(r"^.*?(各类|各项)", "", label)
 
 
+# Time words that put a number outside the report's year (CONTRACT.md scopes). Each looks only
+# at the sentence before the number, nearest words first.
+# 同比增长12%, 比上年提高3个百分点: a rate of change, not a share of this year's total.
+_RATE = re.compile(r"(同比|比上年|较上年|比去年|较去年|环比)[^，,。；;]{0,8}?(增长|增加|下降|减少|提高|降低|上升|增幅|降幅)(了|达|为)?$")
+# 比上年增加56条, 较去年减少3件: the difference as printed; the label keeps 增加/减少.
+_CHANGE = re.compile(r"(比|较|同比)(上年|去年|上一年|前一年)?(同期)?[^，,。；;]{0,8}?(增加|减少|增长|下降|多|少)(了)?$|^同比(增加|减少|增长|下降)")
+# 上年同期为40件, 去年共受理30件: a value quoted for comparison. 上年结转 is carried into this
+# year (a this-year count), so it is not one.
+_PREVIOUS = re.compile(r"(上年|去年|上一年度?|前一年)(同期|全年)?(?!度?结转|度?遗留)[^，,。；;]{0,12}$")
+# 历年累计, 建站以来, 截至2015年底…累计: counted since records began. 全年累计 is the year's total.
+_CUMULATIVE = re.compile(r"历年|以来|至今|截至[^，,。；;]{0,20}累计")
+
+
+def figure_scope(before: str, unit: str | None) -> str:
+    """The period a prose number counts, from the words before it in its sentence."""
+    if unit in ("%", "个百分点") and _RATE.search(before):
+        return "rate"
+    if _CHANGE.search(before):
+        return "change"
+    clause = re.split(r"[，,：:]", before)[-1]
+    if _PREVIOUS.search(clause) and not re.search(r"全年|本年|今年", clause):
+        return "previous_year"
+    if _CUMULATIVE.search(before) and not re.search(r"全年累计|年内累计|本年累计", before):
+        return "cumulative"
+    return "year"
+
+
 def _value(match: re.Match) -> int | float | None:
     """The number with its 万/亿 multiplier, in decimal arithmetic (1.1万 is 11000, not 11000.000000000002)."""
     return parse_number(match.group("num") + (match.group("mult") or ""))
@@ -227,6 +254,7 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
+        figure.scope = figure_scope(text[sentence_start:start], unit)
         total = _TOTAL_WORD.search(raw)
         subject = _subject(text[sentence_start:start]) if total else ""
         subject = subject + total.group(0) if subject else ""
