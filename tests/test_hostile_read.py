@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 
 import pytest
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
 from pipeline.model import DocumentError
-from pipeline.read import pdf, read_bytes
+from pipeline.read import docx, pdf, read_bytes
 
 
 def text_pdf(pages: int, encrypt: pdfencrypt.StandardEncryption | None = None) -> bytes:
@@ -46,3 +47,18 @@ def test_encrypted_pdf_names_the_password() -> None:
     data = text_pdf(1, pdfencrypt.StandardEncryption("secret", ownerPassword="owner"))
     with pytest.raises(DocumentError, match=r"^encrypted PDF \(password required\)$"):
         read_bytes(data, "locked.pdf")
+
+
+# ------------------------------------------------------------------ Word
+
+def test_docx_bomb_refused_fast_naming_the_limit() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b"<w:p/>" * (1 << 20)
+            for _ in range((1 << 30) // len(block)):
+                member.write(block)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match=rf"more than {docx.MAX_UNZIPPED} bytes"):
+        read_bytes(buf.getvalue(), "bomb.docx")
+    assert time.monotonic() - started < 10
