@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import docx
 from docx.document import Document as DocxDocument
@@ -38,7 +39,27 @@ def _body_items(document: DocxDocument):
             yield Table(child, document)
 
 
+MAX_UNZIPPED = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+def _refuse_bomb(data: bytes, limit: int = MAX_UNZIPPED) -> None:
+    """Members are inflated and counted, never trusting the sizes the zip headers claim."""
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        total += len(chunk)
+                        if total > limit:
+                            raise DocumentError(f"Word file unzips to more than {limit} bytes (limit {limit})")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
+        raise DocumentError(f"corrupt or unsupported Word file ({type(err).__name__})") from err
+
+
 def read(data: bytes) -> RawDocument:
+    _refuse_bomb(data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # zipfile/lxml/KeyError on damaged or non-Word zips

@@ -1,0 +1,64 @@
+"""Hostile inputs to the read stage, generated here: each is refused fast with a one-line cause."""
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+
+import pytest
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
+
+from pipeline.model import DocumentError
+from pipeline.read import docx, pdf, read_bytes
+
+
+def text_pdf(pages: int, encrypt: pdfencrypt.StandardEncryption | None = None) -> bytes:
+    buf = io.BytesIO()
+    sheet = canvas.Canvas(buf, encrypt=encrypt)
+    for number in range(pages):
+        sheet.drawString(72, 720, f"page {number}")
+        sheet.showPage()
+    sheet.save()
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ PDF
+
+@pytest.mark.parametrize("pages", [2000, 3000])
+def test_huge_pdf_refused_fast_naming_the_limit(pages: int) -> None:
+    data = text_pdf(pages)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match=rf"more than {pdf.DEFAULT_MAX_PAGES} pages.*{pdf.MAX_PAGES_ENV}"):
+        read_bytes(data, "big.pdf")
+    assert time.monotonic() - started < 10
+
+
+def test_page_cap_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = text_pdf(5)
+    monkeypatch.setenv(pdf.MAX_PAGES_ENV, "4")
+    with pytest.raises(DocumentError, match="more than 4 pages"):
+        read_bytes(data, "five.pdf")
+    monkeypatch.setenv(pdf.MAX_PAGES_ENV, "5")
+    assert read_bytes(data, "five.pdf").meta["pages"] == 5
+
+
+def test_encrypted_pdf_names_the_password() -> None:
+    data = text_pdf(1, pdfencrypt.StandardEncryption("secret", ownerPassword="owner"))
+    with pytest.raises(DocumentError, match=r"^encrypted PDF \(password required\)$"):
+        read_bytes(data, "locked.pdf")
+
+
+# ------------------------------------------------------------------ Word
+
+def test_docx_bomb_refused_fast_naming_the_limit() -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("word/document.xml", "w", force_zip64=True) as member:
+            block = b"<w:p/>" * (1 << 20)
+            for _ in range((1 << 30) // len(block)):
+                member.write(block)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match=rf"more than {docx.MAX_UNZIPPED} bytes"):
+        read_bytes(buf.getvalue(), "bomb.docx")
+    assert time.monotonic() - started < 10
