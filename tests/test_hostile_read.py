@@ -4,12 +4,14 @@ from __future__ import annotations
 import io
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from reportlab.lib import pdfencrypt
 from reportlab.pdfgen import canvas
 
-from pipeline.model import DocumentError
+from pipeline.model import DocumentError, SourceDoc
+from pipeline.process import process_bytes
 from pipeline.read import docx, pdf, read_bytes
 
 
@@ -62,3 +64,14 @@ def test_docx_bomb_refused_fast_naming_the_limit() -> None:
     with pytest.raises(DocumentError, match=rf"more than {docx.MAX_UNZIPPED} bytes"):
         read_bytes(buf.getvalue(), "bomb.docx")
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
+    """Content finding counts text once per element: 100,000 nested divs is a bounded cost."""
+    sentence = "本年度本机关共受理政府信息公开申请十二件。" * 20
+    page = ("<html><body>" + "<div>" * depth + sentence + "</div>" * depth + "</body></html>").encode()
+    started = time.monotonic()
+    result = process_bytes(page, SourceDoc(path=Path("deep.html")))
+    assert time.monotonic() - started < 40
+    assert result.error is None or "extractor failed" not in result.error

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from pipeline.model import DocumentError, RawDocument, RawTable
 from pipeline.read.boilerplate import is_boilerplate
@@ -36,12 +36,28 @@ def _han_count(text: str) -> int:
 _CONTAINERS = ["div", "section", "article", "main", "center", "form", "table", "tbody", "tr", "td"]
 
 
-def _density_pick(body: Tag) -> Tag:
+def _han_totals(root: Tag) -> tuple[dict[int, int], dict[int, int]]:
+    """Chinese characters below every element, and those inside links, computed once bottom-up
+    (linear in the page whatever its nesting depth; get_text() per level was quadratic)."""
+    total: dict[int, int] = {}
+    linked: dict[int, int] = {}
+    for tag in reversed([root, *root.find_all(True)]):
+        han = link = 0
+        for child in tag.children:
+            if isinstance(child, Tag):
+                han += total[id(child)]
+                link += linked[id(child)]
+            elif type(child) in (NavigableString, CData):
+                han += _han_count(child)
+        total[id(tag)], linked[id(tag)] = han, (han if tag.name == "a" else link)
+    return total, linked
+
+
+def _density_pick(body: Tag, total: dict[int, int], linked: dict[int, int]) -> Tag:
     """Text-density fallback: the block with the most non-link Chinese text, descending
     while one child holds most of it (so we stop at the article, not the page)."""
     def score(el: Tag) -> int:
-        links = sum(_han_count(a.get_text()) for a in el.find_all("a"))
-        return _han_count(el.get_text()) - 2 * links
+        return total[id(el)] - 2 * linked[id(el)]
 
     node = body
     while True:
@@ -66,12 +82,14 @@ def _selector_rank(tag: Tag) -> int | None:
 
 def find_content(soup: BeautifulSoup) -> Tag:
     """One pass over the tree (soupsieve per selector costs more than the parse itself)."""
-    ranked = [(rank, i, tag) for i, tag in enumerate(soup.find_all(True))
+    root = soup.body or soup
+    total, linked = _han_totals(root)
+    ranked = [(rank, i, tag) for i, tag in enumerate(root.find_all(True))
               if (rank := _selector_rank(tag)) is not None]
     for _, _, tag in sorted(ranked, key=lambda item: item[:2]):
-        if _han_count(tag.get_text()) >= MIN_CONTENT_HAN:
+        if total[id(tag)] >= MIN_CONTENT_HAN:
             return tag
-    return _density_pick(soup.body or soup)
+    return _density_pick(root, total, linked)
 
 
 def _title(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
