@@ -54,6 +54,11 @@ def _ensure_views(con: "duckdb.DuckDBPyConnection") -> None:
     wanted = re.findall(r"CREATE OR REPLACE VIEW (\w+)", sql)
     if all(name in have for name in wanted):
         return
+    columns = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'figures' AND schema_name = 'main'").fetchall()}
+    if columns and "scope" not in columns:  # written before figures had a scope: all were this year's
+        database = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f'CREATE TEMP VIEW figures AS SELECT *, \'year\' AS scope FROM "{database}".main.figures').fetchall()
     for statement in con.extract_statements(sql):
         text = re.sub(r"^(\s*--[^\n]*\n|\s+)*", "", statement.query)  # leading comments
         if re.match(r"CREATE OR REPLACE (VIEW|MACRO)\b", text):
