@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from pipeline.config import ConfigError, CrawlConfig, load_sources, single_source_config
+from pipeline.limits import LimitError
+from pipeline.limits import validate as validate_limits
 from pipeline.process import process_path, to_contract
 from pipeline.runner import collect, process_documents
 from pipeline.store import DEFAULT_WAREHOUSE, WarehouseError, connect
@@ -25,6 +27,11 @@ EXIT_OK, EXIT_DOC_FAILED, EXIT_USAGE = 0, 1, 2
 @app.callback()
 def main() -> None:
     """Turn government information-disclosure annual reports into a research dataset."""
+    try:
+        validate_limits()
+    except LimitError as exc:
+        typer.echo(f"nianbao: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
 
 
 @app.command()

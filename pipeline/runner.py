@@ -14,14 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from pipeline.limits import DOC_MEMORY, DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.process import EXTRACTOR_VERSION, Result, failed_result, process_path
 from pipeline.store import connect, known_versions, load_batch, record_paths, record_run
 
 BATCH = 200
-# Per-document limits: one pathological file costs at most this much, never the run.
-TIME_LIMIT_S = int(os.environ.get("NIANBAO_DOC_TIMEOUT", "60"))
-MEMORY_LIMIT_MB = int(os.environ.get("NIANBAO_DOC_MEMORY_MB", "1000"))
 _SKIP_SUFFIXES = {".md", ".lock", ".jsonl"}
 
 
@@ -68,7 +66,7 @@ def _on_alarm(signum: int, frame: object) -> None:
 def _limit_worker() -> None:
     """Pool-worker start-up: cap the address space, so a decompression bomb or a huge page is a
     MemoryError in that worker (its document's error row), not the machine's memory."""
-    limit = _address_space() + MEMORY_LIMIT_MB * 1024 * 1024  # on top of what the forked worker already maps
+    limit = _address_space() + DOC_MEMORY.value() * 1024 * 1024  # on top of what the forked worker already maps
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
@@ -81,16 +79,15 @@ def _address_space() -> int:
 
 def _work(source: SourceDoc) -> Result:
     """Runs in a pool worker: only what loading needs travels back (the text, not the rows).
-    The document gets TIME_LIMIT_S seconds; past that it is an error row."""
+    The document gets DOC_SECONDS; past that it is an error row."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(TIME_LIMIT_S)
+    signal.alarm(DOC_SECONDS.value())
     try:
         result = process_path(source.path, source)
     except _Timeout:
-        result = failed_result(source, f"timed out after {TIME_LIMIT_S} s (raise NIANBAO_DOC_TIMEOUT to allow more)")
+        result = failed_result(source, DOC_SECONDS.exceeded("timed out"))
     except MemoryError:
-        result = failed_result(source, f"needs more than {MEMORY_LIMIT_MB} MB of memory "
-                                       "(raise NIANBAO_DOC_MEMORY_MB to allow more)")
+        result = failed_result(source, DOC_MEMORY.exceeded("needs more memory than a document may use"))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

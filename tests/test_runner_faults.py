@@ -11,6 +11,7 @@ import pytest
 from fixtures.reports import Spec, report_html
 
 from pipeline import runner
+from pipeline.limits import DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.runner import collect, process_documents
 from test_cli import error_lines, nianbao
@@ -44,12 +45,12 @@ def test_same_bytes_under_several_names_are_one_document(tmp_path: Path) -> None
 def test_slow_document_is_a_timeout_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "slow.html"
     path.write_bytes(report_html(Spec()))
-    monkeypatch.setattr(runner, "TIME_LIMIT_S", 1)
+    monkeypatch.setenv(DOC_SECONDS.env, "1")
     monkeypatch.setattr(runner, "process_path", lambda p, s: time.sleep(30))
     started = time.monotonic()
     result = runner._work(SourceDoc(path=path))
     assert time.monotonic() - started < 5
-    assert result.error and "timed out after 1 s" in result.error and "NIANBAO_DOC_TIMEOUT" in result.error
+    assert result.error and "timed out (limit 1 s; raise it with NIANBAO_DOC_TIMEOUT)" in result.error
 
 
 def test_memory_hungry_document_is_a_memory_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,3 +113,12 @@ def test_warehouse_faults_are_one_line_and_exit_2(tmp_path: Path) -> None:
         writer.close()
     lines = error_lines(proc.stderr)
     assert proc.returncode == 2 and len(lines) == 1 and "in use by another process" in lines[0]
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "１０", "-5"])
+def test_unusable_limit_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(DOC_SECONDS.env, value)
+    proc = nianbao("run", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet")
+    assert proc.returncode == 2
+    assert error_lines(proc.stderr) == [f"nianbao: {DOC_SECONDS.env}={value!r}: not a whole number of s above 0"]
+    assert not (tmp_path / "w.duckdb").exists()

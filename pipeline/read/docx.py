@@ -9,6 +9,7 @@ from docx.document import Document as DocxDocument
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from pipeline.limits import DOCX_UNZIPPED
 from pipeline.model import DocumentError, RawDocument, RawTable
 
 
@@ -39,12 +40,12 @@ def _body_items(document: DocxDocument):
             yield Table(child, document)
 
 
-MAX_UNZIPPED = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-def _refuse_bomb(data: bytes, limit: int = MAX_UNZIPPED) -> None:
+def _refuse_bomb(data: bytes) -> None:
     """Members are inflated and counted, never trusting the sizes the zip headers claim."""
+    limit = DOCX_UNZIPPED.value() * 1024 * 1024
     total = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -53,7 +54,7 @@ def _refuse_bomb(data: bytes, limit: int = MAX_UNZIPPED) -> None:
                     while chunk := member.read(_CHUNK):
                         total += len(chunk)
                         if total > limit:
-                            raise DocumentError(f"Word file unzips to more than {limit} bytes (limit {limit})")
+                            raise DocumentError(DOCX_UNZIPPED.exceeded(f"Word file unzips to more than {DOCX_UNZIPPED.value()} MB"))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise DocumentError(f"corrupt or unsupported Word file ({type(err).__name__})") from err
 

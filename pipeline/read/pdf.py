@@ -3,7 +3,6 @@ into paragraphs; table rows stay one printed line each, for the table parser."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections import Counter
 
@@ -12,6 +11,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfpage import PDFPage
 from pdfplumber.page import Page
 
+from pipeline.limits import PDF_PAGES
 from pipeline.model import DocumentError, RawDocument
 from pipeline.read.boilerplate import is_boilerplate
 from pipeline.read.pdf_columns import fill_blank_columns
@@ -101,25 +101,13 @@ def _refuse_image_pages(pages: list, per_page: list[list[dict]]) -> None:
             raise DocumentError(f"PDF page {number}: {what}; OCR is not supported")
 
 
-MAX_PAGES_ENV = "NIANBAO_MAX_PDF_PAGES"
-DEFAULT_MAX_PAGES = 300
-
-
-def max_pages() -> int:
-    """The page cap: annual reports run to a few dozen pages; thousands mean a bundle or an attack."""
-    try:
-        return max(1, int(os.environ.get(MAX_PAGES_ENV, DEFAULT_MAX_PAGES)))
-    except ValueError:
-        return DEFAULT_MAX_PAGES
-
-
 def _capped_pages(pdf, cap: int) -> list[Page]:
     """Page objects counted while the page tree is walked, so an oversized file stops at cap + 1."""
     pages: list[Page] = []
     doctop = 0.0
     for number, page in enumerate(PDFPage.create_pages(pdf.doc), start=1):
         if number > cap:
-            raise DocumentError(f"PDF has more than {cap} pages (limit {cap}; raise it with {MAX_PAGES_ENV})")
+            raise DocumentError(PDF_PAGES.exceeded(f"PDF has more than {cap} pages"))
         pages.append(Page(pdf, page, page_number=number, initial_doctop=doctop))
         doctop += pages[-1].height
     return pages
@@ -130,23 +118,23 @@ def _is_encrypted(err: Exception) -> bool:
     return any(isinstance(e, PDFPasswordIncorrect) for e in (err, *err.args))
 
 
-def read(data: bytes, page_cap: int | None = None) -> RawDocument:
+def _damaged(err: Exception) -> DocumentError:
+    if _is_encrypted(err):
+        return DocumentError("encrypted PDF (password required)")
+    return DocumentError(f"corrupt or truncated PDF ({type(err).__name__})")
+
+
+def read(data: bytes) -> RawDocument:
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        pages = _capped_pages(pdf, page_cap or max_pages())
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = _capped_pages(pdf, PDF_PAGES.value())
+            per_page = [_page_lines(p) for p in pages]
+            _refuse_image_pages(pages, per_page)
+            title = _pdf_title(pdf)
     except DocumentError:
         raise
     except Exception as err:  # pdfminer raises many types on damaged files
-        if _is_encrypted(err):
-            raise DocumentError("encrypted PDF (password required)") from err
-        raise DocumentError(f"corrupt or truncated PDF ({type(err).__name__})") from err
-    with pdf:
-        try:
-            per_page = [_page_lines(p) for p in pages]
-        except Exception as err:
-            raise DocumentError(f"corrupt or truncated PDF ({type(err).__name__})") from err
-        _refuse_image_pages(pages, per_page)
-        title = _pdf_title(pdf)
+        raise _damaged(err) from err
     all_lines = [ln for lines in per_page for ln in lines]
     if not all_lines:
         raise DocumentError("PDF has no text layer (scanned images?); OCR is not supported")
