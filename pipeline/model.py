@@ -21,6 +21,7 @@ class SourceDoc:
     issuer: str | None = None
     adcode: str | None = None
     referrer: str | None = None
+    doc_id: str | None = None  # the content address, once the runner has hashed the file
     extra: dict = field(default_factory=dict, compare=False)
 
 

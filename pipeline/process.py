@@ -132,16 +132,22 @@ def process_bytes(data: bytes, source: SourceDoc) -> Result:
     return result
 
 
-def failed_result(source: SourceDoc, reason: str) -> Result:
-    """The error row of a document whose bytes were not processed; the id is the content
-    address when the file can be read, else a digest of its path."""
+def content_address(path: Path) -> str:
+    """A document's id: the digest of its bytes, or of its path when the file cannot be read."""
     try:
-        data = source.path.read_bytes()
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
     except OSError:
-        data = str(source.path).encode()
-    result = Result(doc_id=hashlib.sha256(data).hexdigest(), source=source, size=len(data))
-    result.error = reason
-    return result
+        return hashlib.sha256(str(path).encode()).hexdigest()
+
+
+def failed_result(source: SourceDoc, reason: str) -> Result:
+    """The error row of a document whose bytes were not processed."""
+    try:
+        size = source.path.stat().st_size
+    except OSError:
+        size = 0
+    return Result(doc_id=source.doc_id or content_address(source.path), source=source, size=size, error=reason)
 
 
 def process_path(path: Path, source: SourceDoc | None = None) -> Result:

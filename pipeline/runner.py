@@ -2,21 +2,20 @@
 extractor version, fan out over a process pool, load in batches, record the run."""
 from __future__ import annotations
 
-import hashlib
 import os
 import resource
 import signal
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from pipeline.limits import DOC_MEMORY, DOC_SECONDS
 from pipeline.model import SourceDoc
-from pipeline.process import EXTRACTOR_VERSION, Result, failed_result, process_path
+from pipeline.process import EXTRACTOR_VERSION, Result, content_address, failed_result, process_path
 from pipeline.store import connect, known_versions, load_batch, record_paths, record_run
 
 BATCH = 200
@@ -46,13 +45,6 @@ def collect(paths: Iterable[Path]) -> list[SourceDoc]:
         docs.extend(SourceDoc(path=p) for p in files
                     if not p.name.startswith(".") and p.suffix.lower() not in _SKIP_SUFFIXES)
     return docs
-
-
-def _digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 class _Timeout(Exception):
@@ -102,8 +94,8 @@ def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str
     first: dict[str, SourceDoc] = {}
     seen: list[tuple[str, str]] = []
     for doc in docs:
-        digest = _digest(doc.path) or hashlib.sha256(str(doc.path).encode()).hexdigest()
-        first.setdefault(digest, doc)
+        digest = content_address(doc.path)
+        first.setdefault(digest, replace(doc, doc_id=digest))
         seen.append((digest, str(doc.path)))
     return first, seen
 
