@@ -44,13 +44,17 @@ CREATE TABLE IF NOT EXISTS regions (
     province VARCHAR, city VARCHAR
 );
 
+-- Warehouses made before the column existed (before the views, which read these columns).
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- rows from before scope were all this year's
+
 -- One value per report and key: a table cell wins over a prose repeat, an explicit figure
--- over a zero stated in words. Only figures of the report's year count (scope year; rows
--- loaded before scope existed are NULL and were all this-year figures).
+-- over a zero stated in words. Only figures of the report's year count (scope year).
 CREATE OR REPLACE VIEW metric_values AS
 SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key, f.value, f.unit, f.source, r.report_id
 FROM figures f JOIN reports r USING (report_id)
-WHERE f.key IS NOT NULL AND coalesce(f.scope, 'year') = 'year'
+WHERE f.key IS NOT NULL AND f.scope = 'year'
 QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
                            ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
 
@@ -333,8 +337,3 @@ SELECT r.report_id, r.adcode, r.region, r.issuer, r.year, r.format,
        q.litigation_total, q.litigation_corrected,
        q.litigation_corrected / nullif(q.litigation_concluded, 0) AS litigation_correction_rate
 FROM reports r LEFT JOIN q USING (report_id);
-
--- Warehouses made before the column existed.
-ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
-ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
-ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR;

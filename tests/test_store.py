@@ -191,3 +191,29 @@ def test_money_in_yuan_is_exact() -> None:
     from pipeline.store import _in_yuan
 
     assert (_in_yuan(1.1, "万元"), _in_yuan(0.07, "万元"), _in_yuan(3940, "元"), _in_yuan(5, "件")) == (11000, 700, 3940, None)
+
+
+def _as_before_scope(warehouse: Path) -> int:
+    """Turn a warehouse into one written before figures had a scope; its metric row count."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        rows = con.execute("SELECT count(*) FROM metric_values").fetchone()[0]
+        con.execute("DROP VIEW metric_values")  # the views that read scope did not exist either
+        con.execute("ALTER TABLE figures DROP COLUMN scope")
+        return rows
+    finally:
+        con.close()
+
+
+def test_warehouse_from_before_scope_reads_as_this_years_figures(folder: Path, tmp_path: Path) -> None:
+    import pipeline
+
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    rows = _as_before_scope(warehouse)
+    assert rows > 0
+    with pipeline.connect(str(warehouse)) as con:  # read-only: the views come as temporary ones
+        assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] == rows
+    with store.connect(warehouse) as con:  # writable: the column is added, old rows this year's
+        assert con.execute("SELECT DISTINCT scope FROM figures").fetchall() == [("year",)]
+        assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] == rows
