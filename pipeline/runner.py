@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from pipeline.lifetime import die_with_parent
 from pipeline.limits import DOC_MEMORY, DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.process import EXTRACTOR_VERSION, Result, content_address, failed_result, process_path
@@ -55,9 +56,11 @@ def _on_alarm(signum: int, frame: object) -> None:
     raise _Timeout
 
 
-def _limit_worker() -> None:
-    """Pool-worker start-up: cap the address space, so a decompression bomb or a huge page is a
-    MemoryError in that worker (its document's error row), not the machine's memory."""
+def _start_worker(parent_pid: int) -> None:
+    """Pool-worker start-up: die with the run, and cap the address space, so a decompression
+    bomb or a huge page is a MemoryError in that worker (its document's error row), not the
+    machine's memory."""
+    die_with_parent(parent_pid)
     limit = _address_space() + DOC_MEMORY.value() * 1024 * 1024  # on top of what the forked worker already maps
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
@@ -100,15 +103,17 @@ def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str
     return first, seen
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+
+
 def _results(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
-    """Each document's result, in order. A worker that dies (killed, out of memory in native
-    code) breaks the pool: its documents become error rows and a fresh pool takes the rest."""
-    if len(todo) <= 8 or workers <= 1:
-        yield from map(_work, todo)
-        return
+    """Each document's result, in order, each extracted in a limited worker. A worker that dies
+    (killed, out of memory in native code) breaks the pool: its documents become error rows
+    and a fresh pool takes the rest."""
     done = 0
     while done < len(todo):
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_limit_worker)
+        pool = _pool(min(workers, len(todo) - done))
         futures = [pool.submit(_work, doc) for doc in todo[done:]]
         try:
             for future in futures:
@@ -123,7 +128,7 @@ def _results(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
 
 def _alone(doc: SourceDoc) -> Result:
     """A document in a pool of its own: its result, or its error row if it kills that process too."""
-    with ProcessPoolExecutor(max_workers=1, initializer=_limit_worker) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(_work, doc).result()
         except BrokenProcessPool:

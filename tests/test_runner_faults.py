@@ -3,18 +3,21 @@ a worker that dies, file names that could forge output lines."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.processes import alive, children, wait_for
 from fixtures.reports import Spec, report_html
 
 from pipeline import runner
 from pipeline.limits import DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.runner import collect, process_documents
-from test_cli import error_lines, nianbao
+from test_cli import REPO, SCRIPT, error_lines, nianbao
 
 
 def _reports(folder: Path, count: int) -> None:
@@ -122,3 +125,23 @@ def test_unusable_limit_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Mon
     assert proc.returncode == 2
     assert error_lines(proc.stderr) == [f"nianbao: {DOC_SECONDS.env}={value!r}: not a whole number of s above 0"]
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_killed_run_takes_its_workers_with_it(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    deep = b"<html><body>" + b"<div>" * 100_000 + "本机关共受理申请十二件。".encode() + b"</div>" * 100_000 + b"</body></html>"
+    for i in range(6):  # slow pages keep both workers busy while the run is killed
+        (docs / f"deep-{i}.html").write_bytes(deep + f"<!-- {i} -->".encode())
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "from pipeline.cli import app; app()"]
+    run = subprocess.Popen(command + ["run", str(docs), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert wait_for(lambda: len(children(run.pid)) >= 2, 60), "the run never started its workers"
+        workers = children(run.pid)
+        run.kill()
+        run.wait(10)
+        assert wait_for(lambda: not any(alive(pid) for pid in workers), 10), "workers outlived the killed run"
+    finally:
+        run.kill()
+        run.wait(10)
