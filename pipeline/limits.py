@@ -35,8 +35,9 @@ DOC_SECONDS = Limit("NIANBAO_DOC_TIMEOUT", 60, "s")
 DOC_MEMORY = Limit("NIANBAO_DOC_MEMORY_MB", 1000, "MB")  # on top of what a worker maps at start-up
 PDF_PAGES = Limit("NIANBAO_MAX_PDF_PAGES", 300, "pages")  # reports run to dozens; thousands are a bundle or an attack
 DOCX_UNZIPPED = Limit("NIANBAO_MAX_DOCX_MB", 256, "MB")  # a report's XML is a few MB even with embedded images
+FILE_SIZE = Limit("NIANBAO_MAX_FILE_MB", 60, "MB")  # the largest report PDFs with scans run to a few tens of MB
 
-ALL = (DOC_SECONDS, DOC_MEMORY, PDF_PAGES, DOCX_UNZIPPED)
+ALL = (DOC_SECONDS, DOC_MEMORY, PDF_PAGES, DOCX_UNZIPPED, FILE_SIZE)
 
 
 def validate() -> None:

@@ -1,9 +1,11 @@
 """Hostile inputs to the read stage, generated here: each is refused fast with a one-line cause."""
 from __future__ import annotations
 
+import gzip
 import io
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from reportlab.pdfgen import canvas
 
 from pipeline.model import DocumentError, SourceDoc
 from pipeline.process import process_bytes
-from pipeline.limits import DOCX_UNZIPPED, PDF_PAGES
+from pipeline.limits import DOCX_UNZIPPED, FILE_SIZE, PDF_PAGES
 from pipeline.read import read_bytes
 
 
@@ -76,3 +78,26 @@ def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
     result = process_bytes(page, SourceDoc(path=Path("deep.html")))
     assert time.monotonic() - started < 40
     assert result.error is None or "extractor failed" not in result.error
+
+
+# ------------------------------------------------------------------ gzip
+
+def gzip_bomb(inflated_mb: int) -> bytes:
+    """Zeros compressed about a thousandfold: a small file that inflates to `inflated_mb` MB."""
+    packer = zlib.compressobj(9, wbits=zlib.MAX_WBITS | 16)
+    block = bytes(1 << 20)
+    return b"".join(packer.compress(block) for _ in range(inflated_mb)) + packer.flush()
+
+
+def test_gzip_bomb_refused_naming_the_limit() -> None:
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match=rf"inflates to more than {FILE_SIZE.default} MB.*{FILE_SIZE.env}"):
+        read_bytes(gzip_bomb(1024), "page.html.gz")
+    assert time.monotonic() - started < 10
+
+
+def test_gzipped_page_is_read_as_the_page() -> None:
+    page = "<html><body><p>本机关全年主动公开政府信息三百条。</p></body></html>".encode()
+    assert read_bytes(gzip.compress(page), "page.html.gz").blocks == read_bytes(page, "page.html").blocks
+    with pytest.raises(DocumentError, match="truncated gzip"):
+        read_bytes(gzip.compress(page)[:-12], "page.html.gz")

@@ -1,12 +1,14 @@
 """read: bytes → RawDocument. One reader per medium; this module picks by content."""
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
+from pipeline.limits import FILE_SIZE
 from pipeline.model import DocumentError, RawDocument
 from pipeline.read import docx, html, pdf, text
 
-MAX_BYTES = 60 * 1024 * 1024
+_GZIP = b"\x1f\x8b"
 
 
 def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
@@ -14,6 +16,8 @@ def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
     head = data[:2048].lstrip()
     lower = head.lower()
     suffix = Path(name).suffix.lower()
+    if data.startswith(_GZIP):  # a page saved as the server sent it (Content-Encoding: gzip)
+        return "gzip"
     if head.startswith(b"%PDF"):
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
@@ -33,9 +37,12 @@ def sniff(data: bytes, name: str = "", content_type: str | None = None) -> str:
 def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> RawDocument:
     if not data:
         raise DocumentError("empty file")
-    if len(data) > MAX_BYTES:
-        raise DocumentError(f"file too large ({len(data)} bytes > {MAX_BYTES})")
+    limit = FILE_SIZE.value() * 1024 * 1024
+    if len(data) > limit:
+        raise DocumentError(FILE_SIZE.exceeded(f"file too large ({len(data)} bytes)"))
     medium = sniff(data, name, content_type)
+    if medium == "gzip":
+        return read_bytes(_gunzip(data, limit), name.removesuffix(".gz"), content_type)
     if medium == "pdf":
         return pdf.read(data)
     if medium == "docx":
@@ -47,6 +54,20 @@ def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> 
     if medium == "html":
         return html.read(data)
     return text.read(data)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """Inflated while counted, never trusting the size the gzip trailer claims."""
+    inflater = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as err:
+        raise DocumentError(f"corrupt gzip file ({err})") from err
+    if len(out) > limit:
+        raise DocumentError(FILE_SIZE.exceeded(f"gzip file inflates to more than {FILE_SIZE.value()} MB"))
+    if not inflater.eof:
+        raise DocumentError("truncated gzip file")
+    return out
 
 
 def read_path(path: Path, content_type: str | None = None) -> RawDocument:
