@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/hostile_run.py
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb bench/corpus

@@ -2,30 +2,17 @@
 from __future__ import annotations
 
 import gzip
-import io
 import time
-import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
+from fixtures.hostile import deep_html, docx_bomb, gzip_bomb, text_pdf
 from reportlab.lib import pdfencrypt
-from reportlab.pdfgen import canvas
 
+from pipeline.limits import DOCX_UNZIPPED, FILE_SIZE, PDF_PAGES
 from pipeline.model import DocumentError, SourceDoc
 from pipeline.process import process_bytes
-from pipeline.limits import DOCX_UNZIPPED, FILE_SIZE, PDF_PAGES
 from pipeline.read import read_bytes
-
-
-def text_pdf(pages: int, encrypt: pdfencrypt.StandardEncryption | None = None) -> bytes:
-    buf = io.BytesIO()
-    sheet = canvas.Canvas(buf, encrypt=encrypt)
-    for number in range(pages):
-        sheet.drawString(72, 720, f"page {number}")
-        sheet.showPage()
-    sheet.save()
-    return buf.getvalue()
 
 
 # ------------------------------------------------------------------ PDF
@@ -57,23 +44,17 @@ def test_encrypted_pdf_names_the_password() -> None:
 # ------------------------------------------------------------------ Word
 
 def test_docx_bomb_refused_fast_naming_the_limit() -> None:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("word/document.xml", "w", force_zip64=True) as member:
-            block = b"<w:p/>" * (1 << 20)
-            for _ in range((1 << 30) // len(block)):
-                member.write(block)
+    data = docx_bomb(1024)
     started = time.monotonic()
     with pytest.raises(DocumentError, match=rf"more than {DOCX_UNZIPPED.default} MB.*{DOCX_UNZIPPED.env}"):
-        read_bytes(buf.getvalue(), "bomb.docx")
+        read_bytes(data, "bomb.docx")
     assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])
 def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
     """Content finding counts text once per element: 100,000 nested divs is a bounded cost."""
-    sentence = "本年度本机关共受理政府信息公开申请十二件。" * 20
-    page = ("<html><body>" + "<div>" * depth + sentence + "</div>" * depth + "</body></html>").encode()
+    page = deep_html(depth)
     started = time.monotonic()
     result = process_bytes(page, SourceDoc(path=Path("deep.html")))
     assert time.monotonic() - started < 40
@@ -82,17 +63,11 @@ def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
 
 # ------------------------------------------------------------------ gzip
 
-def gzip_bomb(inflated_mb: int) -> bytes:
-    """Zeros compressed about a thousandfold: a small file that inflates to `inflated_mb` MB."""
-    packer = zlib.compressobj(9, wbits=zlib.MAX_WBITS | 16)
-    block = bytes(1 << 20)
-    return b"".join(packer.compress(block) for _ in range(inflated_mb)) + packer.flush()
-
-
 def test_gzip_bomb_refused_naming_the_limit() -> None:
+    data = gzip_bomb(1024)
     started = time.monotonic()
     with pytest.raises(DocumentError, match=rf"inflates to more than {FILE_SIZE.default} MB.*{FILE_SIZE.env}"):
-        read_bytes(gzip_bomb(1024), "page.html.gz")
+        read_bytes(data, "page.html.gz")
     assert time.monotonic() - started < 10
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from fixtures.hostile import deep_html
 from fixtures.processes import alive, children, wait_for
 from fixtures.reports import Spec, report_html
 
@@ -130,7 +131,7 @@ def test_unusable_limit_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.Mon
 def test_killed_run_takes_its_workers_with_it(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    deep = b"<html><body>" + b"<div>" * 100_000 + "本机关共受理申请十二件。".encode() + b"</div>" * 100_000 + b"</body></html>"
+    deep = deep_html(100_000)
     for i in range(6):  # slow pages keep both workers busy while the run is killed
         (docs / f"deep-{i}.html").write_bytes(deep + f"<!-- {i} -->".encode())
     command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "from pipeline.cli import app; app()"]
