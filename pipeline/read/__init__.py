@@ -62,11 +62,11 @@ def _gunzip(data: bytes, limit: int) -> bytes:
     try:
         out = inflater.decompress(data, limit + 1)
     except zlib.error as err:
-        raise DocumentError(f"corrupt gzip file ({err})") from err
+        raise DocumentError(f"corrupt or truncated gzip file ({err})") from err
     if len(out) > limit:
         raise DocumentError(FILE_SIZE.exceeded(f"gzip file inflates to more than {FILE_SIZE.value()} MB"))
     if not inflater.eof:
-        raise DocumentError("truncated gzip file")
+        raise DocumentError("corrupt or truncated gzip file (it ends early)")
     return out
 
 

@@ -33,7 +33,7 @@ def _han_count(text: str) -> int:
 
 # Elements that hold blocks; the walk never descends into a paragraph, which would drop the
 # tables beside it.
-_CONTAINERS = ["div", "section", "article", "main", "center", "form", "table", "tbody", "tr", "td"]
+_CONTAINERS = {"div", "section", "article", "main", "center", "form", "table", "tbody", "tr", "td"}
 
 
 def _han_totals(root: Tag) -> tuple[dict[int, int], dict[int, int]]:
@@ -61,7 +61,7 @@ def _density_pick(body: Tag, total: dict[int, int], linked: dict[int, int]) -> T
 
     node = body
     while True:
-        kids = node.find_all(_CONTAINERS, recursive=False)
+        kids = [c for c in node.children if isinstance(c, Tag) and c.name in _CONTAINERS]  # find_all builds a filter per call
         if not kids:
             return node
         best = max(kids, key=score)
@@ -167,7 +167,12 @@ def _is_data_table(table: Tag) -> bool:
     return columns >= 2 and all(len(c.get_text(strip=True)) <= 200 for c in cells)
 
 
+_FLUSH = object()  # a marker on the walk's stack: the end of a block element
+
+
 def _blocks(content: Tag) -> list:
+    """Lines of text and data-table grids in reading order; the walk keeps its own stack, so
+    any nesting depth is fine."""
     blocks: list = []
     buffer: list[str] = []
 
@@ -179,28 +184,25 @@ def _blocks(content: Tag) -> list:
             if line and not is_boilerplate(line):
                 blocks.append(line)
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:
-                    buffer.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            if child.name == "table" and _is_data_table(child):
+    stack: list = list(reversed(content.contents))
+    while stack:
+        node = stack.pop()
+        if node is _FLUSH:
+            flush()
+        elif type(node) is NavigableString:
+            buffer.append(str(node))
+        elif not isinstance(node, Tag):
+            continue  # comments, CDATA, doctype
+        elif node.name == "table" and _is_data_table(node):
+            flush()
+            grid = _grid(node)
+            if grid.rows:
+                blocks.append(grid)
+        else:
+            if node.name in _BLOCK_TAGS:
                 flush()
-                grid = _grid(child)
-                if grid.rows:
-                    blocks.append(grid)
-                continue
-            block = child.name in _BLOCK_TAGS
-            if block:
-                flush()
-            walk(child)
-            if block:
-                flush()
-
-    walk(content)
+                stack.append(_FLUSH)
+            stack.extend(reversed(node.contents))
     flush()
     return blocks
 
