@@ -102,15 +102,42 @@ def test_gold_keyed_prose_figures(stem: str) -> None:
     assert {k: prose.get(k) for k in want} == want
 
 
+# Brackets and dashes print in either width (zengdu's (一) is the gold's （一）); one character each, so offsets hold.
+_WIDTH = str.maketrans("（）－—", "()--")
+
+
+def _occurrences(text: str, item: str) -> list[tuple[int, int]]:
+    """Where `item` stands in `text` as printed on its own: an item that begins or ends with a
+    digit does not count inside a longer number (`1.` is not the `1.` of `21.5`)."""
+    text, item = text.translate(_WIDTH), item.translate(_WIDTH)
+    spans, at = [], text.find(item)
+    while at >= 0:
+        end = at + len(item)
+        inside_number = (item[0].isdigit() and at > 0 and text[at - 1].isdigit()) or (
+            item[-1].isdigit() and end < len(text) and text[end].isdigit())
+        if not inside_number:
+            spans.append((at, end))
+        at = text.find(item, at + 1)
+    return spans
+
+
 @pytest.mark.parametrize("stem", STEMS)
 def test_gold_not_figures(stem: str) -> None:
-    payload, gold = extracted(stem)
-    # the printed strings the gold lists as *not* figures (dates, document numbers, phones) give no figure
-    values = {str(f["value"]) for f in payload["figures"] if f["source"] == "text"}
-    for item in gold.get("not_figures", []):
-        digits = "".join(ch for ch in item if ch.isdigit())
-        if len(digits) >= 6:  # phone numbers and postcodes: never read as a count
-            assert digits not in values, item
+    """The printed strings the gold lists as *not* figures (dates, addresses, postcodes, phone
+    and document numbers, ordinals): no extracted figure's number lies inside one. Items the
+    reader drops with the page chrome (shuyang's 索引号 block) are not in the text, so no
+    figure can point at them; at least one item must be in the text for the check to bite."""
+    result, payload, gold = _processed(stem)
+    items = gold.get("not_figures", [])
+    if not items:
+        pytest.skip(f"{stem}: the gold lists no non-figures")
+    text = result.document.text
+    spans = {item: found for item in items if (found := _occurrences(text, item))}
+    assert spans, f"{stem}: none of the gold non-figures is in the normalized text"
+    printed = [(f["start"], f["end"]) for f in payload["figures"] if not f["implicit"] and f["value"] is not None]
+    read_as_figures = {item: [text[s:e] for s, e in printed if any(s < b and a < e for a, b in found)]
+                       for item, found in spans.items()}
+    assert {item: hits for item, hits in read_as_figures.items() if hits} == {}
 
 
 def test_hongze_2023_flags_its_inconsistent_table_four() -> None:
