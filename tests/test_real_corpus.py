@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from fixtures.spans import occurrences, overlapping
 
 from pipeline.numbers import parse_number
 from pipeline.process import process_path, to_contract
@@ -102,25 +103,6 @@ def test_gold_keyed_prose_figures(stem: str) -> None:
     assert {k: prose.get(k) for k in want} == want
 
 
-# Brackets and dashes print in either width (zengdu's (一) is the gold's （一）); one character each, so offsets hold.
-_WIDTH = str.maketrans("（）－—", "()--")
-
-
-def _occurrences(text: str, item: str) -> list[tuple[int, int]]:
-    """Where `item` stands in `text` as printed on its own: an item that begins or ends with a
-    digit does not count inside a longer number (`1.` is not the `1.` of `21.5`)."""
-    text, item = text.translate(_WIDTH), item.translate(_WIDTH)
-    spans, at = [], text.find(item)
-    while at >= 0:
-        end = at + len(item)
-        inside_number = (item[0].isdigit() and at > 0 and text[at - 1].isdigit()) or (
-            item[-1].isdigit() and end < len(text) and text[end].isdigit())
-        if not inside_number:
-            spans.append((at, end))
-        at = text.find(item, at + 1)
-    return spans
-
-
 @pytest.mark.parametrize("stem", STEMS)
 def test_gold_not_figures(stem: str) -> None:
     """The printed strings the gold lists as *not* figures (dates, addresses, postcodes, phone
@@ -132,11 +114,10 @@ def test_gold_not_figures(stem: str) -> None:
     if not items:
         pytest.skip(f"{stem}: the gold lists no non-figures")
     text = result.document.text
-    spans = {item: found for item in items if (found := _occurrences(text, item))}
+    spans = {item: found for item in items if (found := occurrences(text, item))}
     assert spans, f"{stem}: none of the gold non-figures is in the normalized text"
     printed = [(f["start"], f["end"]) for f in payload["figures"] if not f["implicit"] and f["value"] is not None]
-    read_as_figures = {item: [text[s:e] for s, e in printed if any(s < b and a < e for a, b in found)]
-                       for item, found in spans.items()}
+    read_as_figures = {item: [text[s:e] for s, e in overlapping(found, printed)] for item, found in spans.items()}
     assert {item: hits for item, hits in read_as_figures.items() if hits} == {}
 
 
