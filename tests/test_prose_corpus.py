@@ -5,7 +5,7 @@ researcher codes from it by hand (issue 8, classes 1–9).
 Each entry runs through process.py inside a minimal narrative report of its year and
 issuer style (the wrapper prints no number), so it is read the way a real prose report is.
 An entry passes when every expected figure is found with its value, unit and scope (and its
-key, `implicit`, `approx` and parent where the entry gives them), no figure takes a key the
+key, `implicit`, `approx`, parent and label words where the entry gives them), no figure takes a key the
 entry does not expect, and no figure's number lies inside one of its `not_figures`.
 
 Entries marked `pending: true` fail on today's extractor: they run as strict xfails, so one
@@ -49,11 +49,13 @@ class Expected:
     approx: bool | None = None  # checked only when the entry says
     part_of: int | float | None = None  # the parent's value, checked only when the entry says
     label: str | None = None  # documentation only
+    label_has: tuple[str, ...] = ()  # words the label must contain (simplified), what is counted
 
     def describe(self) -> str:
         extra = f" key={self.key}" if self.key else ""
         extra += " implicit" if self.implicit else ""
         extra += f" part_of={self.part_of}" if self.part_of is not None else ""
+        extra += f" label~{'+'.join(self.label_has)}" if self.label_has else ""
         return f"{self.value}{self.unit or ''} {self.scope}{extra}"
 
 
@@ -72,9 +74,13 @@ class Entry:
     pending: bool = False
 
 
+def _expected(raw: dict) -> Expected:
+    return Expected(**{**raw, "label_has": tuple(raw.get("label_has") or ())})
+
+
 def _entry(raw: dict) -> Entry:
     return Entry(id=raw["id"], cls=raw["class"], year=raw["year"], style=raw["style"], text=raw["text"],
-                 figures=tuple(Expected(**f) for f in raw.get("figures") or ()),
+                 figures=tuple(_expected(f) for f in raw.get("figures") or ()),
                  table=tuple(tuple(str(c) for c in row) for row in raw.get("table") or ()),
                  header=tuple(raw.get("header") or _TABLE_HEADER),
                  not_figures=tuple(raw.get("not_figures") or ()), traditional=raw.get("script") == "traditional",
@@ -137,6 +143,8 @@ def _fits(want: Expected, got: Figure, figures: list[Figure]) -> bool:
         return False
     if want.approx is not None and want.approx != got.approx:
         return False
+    if not all(word in (got.label or "") for word in want.label_has):
+        return False
     if want.part_of is not None:
         return got.part_of is not None and _same_number(figures[got.part_of].value, want.part_of)
     return True
@@ -171,7 +179,7 @@ def _describe(fig: Figure, figures: list[Figure]) -> str:
     extra = f" {fig.key}" if fig.key else ""
     extra += " implicit" if fig.implicit else ""
     extra += f" part_of={figures[fig.part_of].value}" if fig.part_of is not None else ""
-    return f"{fig.value}{fig.unit or ''} {fig.scope}{extra}"
+    return f"{fig.value}{fig.unit or ''} {fig.scope}{extra} «{fig.label}»"
 
 
 def tally() -> str:
@@ -224,3 +232,5 @@ def test_corpus_is_well_formed() -> None:
     assert all(f.value == 0 for e in corpus for f in e.figures if f.implicit), "implicit figures are zeros in words"
     assert {f.key for e in corpus for f in e.figures if f.key} <= _documented_keys()
     assert all(e.table for e in corpus if e.cls == 1), "class 1 entries are appendix tables"
+    assert all(word in _t2s().convert(e.text) for e in corpus for f in e.figures for word in f.label_has), \
+        "label words are words of the sentence"
