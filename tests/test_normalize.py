@@ -12,11 +12,11 @@ from pipeline.normalize import build_document, clean_spaces, detect_script, fold
 from pipeline.numbers import parse_number
 from pipeline.process import process_bytes
 
-TRADITIONAL = "本機關全年主動公開政府信息１２３４條，受理政府信息公開申請２１件，總計辦理結果已報告。"
+TRADITIONAL = "本機關全年主動公開政府信息１２３４條，受理政府信息公開申請３７件，總計辦理結果已報告。"
 
 
 def test_detect_script() -> None:
-    assert detect_script("本机关全年主动公开政府信息1234条，受理申请21件。") == "simplified"
+    assert detect_script("本机关全年主动公开政府信息1234条，受理申请37件。") == "simplified"
     assert detect_script(TRADITIONAL) == "traditional"
     assert detect_script("") == "simplified"
     assert detect_script("2023 0 0 0") == "simplified"
@@ -25,7 +25,7 @@ def test_detect_script() -> None:
 def test_traditional_converted_to_simplified() -> None:
     doc = build_document(RawDocument(blocks=[TRADITIONAL], medium="text"))
     assert doc.script == "traditional"
-    assert doc.text == "本机关全年主动公开政府信息1234条，受理政府信息公开申请21件，总计办理结果已报告。\n"
+    assert doc.text == "本机关全年主动公开政府信息1234条，受理政府信息公开申请37件，总计办理结果已报告。\n"
 
 
 def test_simplified_text_left_alone() -> None:
@@ -41,10 +41,10 @@ def test_traditional_title_converted() -> None:
 
 
 def test_full_width_folded() -> None:
-    assert fold_width("０１２３４５６７８９，＋１４，－３，７７３０．２８，１００％，ＡＢｃ") == \
-        "0123456789，+14，-3，7730.28，100%，ABc"
+    assert fold_width("０１２３４５６７８９，＋１４，－３，６４２０．３５，１００％，ＡＢｃ") == \
+        "0123456789，+14，-3，6420.35，100%，ABc"
     # Chinese punctuation that standard labels use stays as printed
-    assert fold_width("（一）予以公开、“三安全一稳定”") == "（一）予以公开、“三安全一稳定”"
+    assert fold_width("（一）予以公开、“一件事一次办”") == "（一）予以公开、“一件事一次办”"
 
 
 def test_spaces_between_cjk_removed_but_not_between_numbers() -> None:
@@ -113,17 +113,18 @@ def test_figure_offsets_docx() -> None:
 
 def test_prose_offsets_traditional_plain_text() -> None:
     s2t = opencc.OpenCC("s2t.json")
-    lines = ["某某区2016年政府信息公开工作年度报告", "一、概述", "全年主动公开政府文件４１件，发布新闻1515条，财政资金180余条。",
-             "二、依申请公开情况", "全年受理政府信息公开申请二十三件，均已办结，未收取任何费用。",
-             "三、行政复议和行政诉讼情况", "没有因政府信息公开申请行政复议和提起行政诉讼的情况。",
-             "四、存在的主要问题及改进措施", "本报告的电子版可在区政府门户网站下载。"]
+    lines = ["某某区2016年政府信息公开工作年度报告", "一、概述", "全年主动公开政府文件３８件，编发工作简报1270条，惠农补贴信息160余条。",
+             "二、依申请公开情况", "全年受理政府信息公开申请二十三件，已全部办结，办理中一律未收取工本费。",
+             "三、行政复议和行政诉讼情况", "本区当年既没有被申请行政复议，也没有被提起行政诉讼。",
+             "四、不足与下一步打算", "如需查阅本文，请登录区政府网站信息公开专栏。"]
     data = s2t.convert("\n".join(lines)).encode("utf-8")
     result = process_bytes(data, SourceDoc(path=Path("report.txt")))
     assert result.error is None and result.is_report
     assert result.document.script == "traditional"
     values = {(f.value, f.unit) for f in result.figures if not f.implicit}
-    assert {(41, "件"), (1515, "条"), (180, "条"), (23, "件")} <= values
+    assert {(38, "件"), (1270, "条"), (160, "条"), (23, "件")} <= values
     assert _offsets_match(result) == []
+    assert {f.key for f in result.figures if f.implicit} == {"fees.collected", "review.total", "litigation.total"}
     text = result.document.text
     for fig in result.figures:
         if fig.implicit:
