@@ -32,10 +32,14 @@ def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     except OSError as err:
         raise WarehouseError(f"{path}: cannot create the warehouse ({err.strerror or err})") from err
     except duckdb.Error as err:
-        raise WarehouseError(f"{path}: {_why(str(err))}") from err
+        raise _fault(path, err) from err
 
 
-def _why(message: str) -> str:
+def _fault(path: Path, err: duckdb.Error) -> WarehouseError:
+    return WarehouseError(f"{path}: {_why(str(err), path)}")
+
+
+def _why(message: str, path: Path) -> str:
     """DuckDB's multi-line message, said as the cause a user can act on."""
     if "lock" in message.lower():
         return "the warehouse is in use by another process (a run, or a notebook holding it open for writing)"
@@ -44,7 +48,8 @@ def _why(message: str) -> str:
     if "read-only" in message.lower() or "Permission denied" in message:
         return "the warehouse file is not writable"
     if "No space left" in message or "disk" in message.lower() and "full" in message.lower():
-        return "the disk is full: free at least the size of the warehouse file and try again"
+        return (f"the disk is full: free at least {_size_mb(path)} MB (the warehouse's size, room for the new rows "
+                "and a checkpoint) and run again; what was stored before is intact")
     return message.strip().splitlines()[0]
 
 
@@ -56,8 +61,20 @@ def connect(path: Path = DEFAULT_WAREHOUSE, read_only: bool = False) -> Iterator
             execute(con, SCHEMA.read_text(encoding="utf-8"))
             _seed_reference(con)
         yield con
+    except duckdb.Error as err:  # a write that failed (disk full, say): the open transaction is rolled back
+        raise _fault(path, err) from err
     finally:
-        con.close()
+        try:
+            con.close()
+        except duckdb.Error as err:  # the closing checkpoint can fail the same way
+            raise _fault(path, err) from err
+
+
+def _size_mb(path: Path) -> int:
+    try:
+        return max(1, -(-path.stat().st_size // 2**20))
+    except OSError:
+        return 1
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list:
@@ -164,8 +181,15 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: st
         con.unregister("batch_ids")
         execute(con, "COMMIT")
     except Exception:
-        execute(con, "ROLLBACK")
+        _rollback(con)
         raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        execute(con, "ROLLBACK")
+    except duckdb.TransactionException:
+        pass  # a COMMIT that failed has rolled the transaction back already
 
 
 def record_paths(con: duckdb.DuckDBPyConnection, seen: list[tuple[str, str]]) -> None:

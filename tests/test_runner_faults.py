@@ -3,10 +3,12 @@ a worker that dies, file names that could forge output lines."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pytest
@@ -146,3 +148,43 @@ def test_killed_run_takes_its_workers_with_it(tmp_path: Path) -> None:
     finally:
         run.kill()
         run.wait(10)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 16 MB filesystem of its own (tmpfs), so a warehouse can fill it."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_full_disk_is_one_line_naming_the_room_and_keeps_what_was_stored(small_disk: Path) -> None:
+    samples = Path(__file__).resolve().parents[1] / "raw" / "samples"
+    warehouse = small_disk / "w.duckdb"
+    assert nianbao("run", str(samples / "huaiyin-2017.html"), "--warehouse", str(warehouse), "--quiet").returncode == 0
+    filler = small_disk / "filler"
+    filler.write_bytes(bytes(shutil.disk_usage(small_disk).free - 200_000))
+    proc = nianbao("run", str(samples), "--warehouse", str(warehouse), "--quiet")
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"nianbao: {warehouse}: the disk is full: free at least ") and " MB " in lines[0]
+    filler.unlink()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
+    assert nianbao("run", str(samples), "--warehouse", str(warehouse), "--quiet").returncode == 1  # the broken sample
+
+
+def test_read_only_warehouse_is_one_line_and_exit_2(small_disk: Path) -> None:
+    sample = str(Path(__file__).resolve().parents[1] / "raw" / "samples" / "huaiyin-2017.html")
+    warehouse = small_disk / "w.duckdb"
+    assert nianbao("run", sample, "--warehouse", str(warehouse), "--quiet").returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)  # root ignores file modes
+    proc = nianbao("run", sample, "--warehouse", str(warehouse), "--quiet", "--force")
+    lines = error_lines(proc.stderr)
+    assert proc.returncode == 2 and lines == [f"nianbao: {warehouse}: the warehouse file is not writable"], proc.stderr
