@@ -56,7 +56,8 @@ class CrawlSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_pages: int = 0  # 0: no page budget
     max_seconds: float = 0  # 0: no time budget
-    timeout: float = 30.0
+    timeout: float = 30.0  # one try, connecting to the last byte
+    deadline: float = 60.0  # one URL, all its tries together
     retry_backoff: float = 2.0
     recheck_failed_days: float = 30.0
 
@@ -153,8 +154,9 @@ def _settings(table: Any) -> CrawlSettings:
         raise _FieldError("concurrency_per_host", f"concurrency_per_host must be 1 or 2, got {settings.concurrency_per_host}")
     if settings.max_bytes < 1:
         raise _FieldError("max_bytes", f"max_bytes must be positive, got {settings.max_bytes}")
-    if settings.timeout <= 0:
-        raise _FieldError("timeout", f"timeout must be positive, got {settings.timeout}")
+    for key in ("timeout", "deadline"):
+        if getattr(settings, key) <= 0:
+            raise _FieldError(key, f"{key} must be positive, got {getattr(settings, key)}")
     return settings
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -87,3 +88,53 @@ def test_another_port_of_an_allowed_host_is_not_fetched(tmp_path: Path) -> None:
     assert "/zfxxgknb/index.html" in listing.hits
     refused = {record.url: record.error_code for record in RawStore(tmp_path).records() if record.kind == "report"}
     assert refused == {report: "host"}
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Promises a page and sends it a byte every INTERVAL seconds; `tries` holds how long each
+    connection was kept busy, ended by the crawler hanging up or by `stop`."""
+
+    INTERVAL = 0.2
+    tries: list[float] = []
+    stop = threading.Event()
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path == "/robots.txt":
+            self.send_error(404)
+            return
+        started = time.monotonic()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        try:
+            for _ in range(1000):
+                if self.stop.wait(self.INTERVAL):
+                    break
+                self.wfile.write(b"x")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the crawler gave up on this try
+        self.tries.append(time.monotonic() - started)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def test_a_trickling_server_costs_one_url_its_deadline_across_all_tries(tmp_path: Path) -> None:
+    trickle = type("Trickle", (_Trickle,), {"tries": [], "stop": threading.Event()})
+    try:
+        with serve(trickle) as base:
+            listing = f"{base}/zfxxgknb/index.html"
+            config = single_source_config(listing, "青禾县人民政府", "320999")
+            # Without a deadline: three tries of 1.5 s each.
+            limits = replace(config.settings, delay=0, timeout=1.5, deadline=2.0, retry_backoff=0.1)
+            run_crawl(replace(config, settings=limits), tmp_path, log_level="WARNING")
+    finally:
+        trickle.stop.set()
+    assert len(trickle.tries) == 2, trickle.tries  # 1.5 s, then the 0.5 s left; no third try
+    assert sum(trickle.tries) < limits.deadline + 2 * _Trickle.INTERVAL + 0.5
+    [record] = RawStore(tmp_path).records()
+    assert (record.url, record.error_code) == (listing, "timeout")
+    assert f"{listing} sent no complete answer" in record.error
+    assert "raise timeout or deadline under [crawl]" in record.error

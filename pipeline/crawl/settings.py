@@ -34,7 +34,8 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency_per_host),
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
-        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,  # one try; crawl.deadline bounds all tries of a URL
+        "DOWNLOAD_HANDLERS": {scheme: "pipeline.crawl.deadline.DeadlineDownloadHandler" for scheme in ("http", "https")},
         "DOWNLOAD_MAXSIZE": crawl.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "CLOSESPIDER_PAGECOUNT": crawl.max_pages,

@@ -21,7 +21,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 
-from pipeline.config import CrawlConfig
+from pipeline.config import CrawlConfig, CrawlSettings
+from pipeline.crawl.deadline import DeadlineExceeded
 from pipeline.crawl.links import attachment_links, pagination_links, report_links
 from pipeline.crawl.middlewares import HostNotAllowed
 from pipeline.crawl.storage import Fetched
@@ -64,7 +65,7 @@ class ReportSpider(scrapy.Spider):
 
     def on_failure(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request
-        status, error = describe_failure(failure)
+        status, error = describe_failure(failure, self.config.settings)
         self.logger.warning("Not stored %s: %s", _origin(request), error)
         yield Fetched(self._record(request, status=status, error=error))
 
@@ -134,19 +135,20 @@ class ReportSpider(scrapy.Spider):
                            **fields)
 
 
-def describe_failure(failure: Failure) -> tuple[int | None, str]:
+def describe_failure(failure: Failure, limits: CrawlSettings) -> tuple[int | None, str]:
     """(HTTP status, 'code: detail'); the code decides whether the next run retries."""
     if failure.check(HttpError):
         status = failure.value.response.status
         return status, f"http: HTTP {status}"
     if failure.check(HostNotAllowed):
         return None, f"host: {failure.value}"
+    if failure.check(DeadlineExceeded, DownloadTimeoutError, TwistedTimeoutError):
+        return None, (f"timeout: {_origin(failure.request)} sent no complete answer within {limits.timeout:g} s a try "
+                      f"and {limits.deadline:g} s for all tries; raise timeout or deadline under [crawl] in a sources file")
     if failure.check(IgnoreRequest):
         return None, "robots: forbidden by robots.txt"
     if failure.check(DownloadCancelledError):
         return None, f"too_large: {failure.value}"
-    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
-        return None, f"timeout: {failure.value}"
     return None, f"network: {failure.type.__name__}: {failure.value}"
 
 
