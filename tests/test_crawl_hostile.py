@@ -1,6 +1,7 @@
 """The crawl against hostile loopback servers: endless pagers and the like."""
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -138,3 +139,27 @@ def test_a_trickling_server_costs_one_url_its_deadline_across_all_tries(tmp_path
     assert (record.url, record.error_code) == (listing, "timeout")
     assert f"{listing} sent no complete answer" in record.error
     assert "raise timeout or deadline under [crawl]" in record.error
+
+
+class _GzipBomb(_Counting):
+    """A 10 kB gzip body that inflates to 10 MB."""
+
+    body = gzip.compress(b"\0" * 10_000_000)
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Encoding", "gzip")
+        super().end_headers()
+
+
+def test_a_gzip_bomb_is_a_decompression_limit_failure(tmp_path: Path) -> None:
+    bomb = type("Bomb", (_GzipBomb,), {"hits": []})
+    with serve(bomb) as base:
+        listing = f"{base}/zfxxgknb/index.html"
+        config = single_source_config(listing, "青禾县人民政府", "320999")
+        limits = replace(config.settings, delay=0, max_bytes=100_000)
+        run_crawl(replace(config, settings=limits), tmp_path, log_level="WARNING")
+    assert len(bomb.body) < limits.max_bytes
+    [record] = [record for record in RawStore(tmp_path).records() if record.url == listing]
+    assert record.error_code == "too_large" and record.sha256 is None
+    assert f"{listing} inflates past the decompression limit max_bytes = 100000 (Content-Encoding: gzip)" in record.error
+    assert "raise max_bytes under [crawl]" in record.error

@@ -1,4 +1,4 @@
-"""Downloader middlewares: the host allow-list and retry backoff."""
+"""Downloader middlewares: the host allow-list, retry backoff, and decompression named as such."""
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from pipeline.config import Source
 
@@ -82,3 +84,19 @@ class BackoffMiddleware:
         retries = request.meta.get("retry_times", 0)
         if retries and self.base:
             await asyncio.sleep(self.base * 2 ** (retries - 1))
+
+
+class DecompressionLimit(IgnoreRequest):
+    """A Content-Encoding body inflates past DOWNLOAD_MAXSIZE (a gzip bomb, or just too big)."""
+
+
+class DecompressionLimitMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, whose size cap raises a bare IgnoreRequest, the same exception
+    as a robots.txt refusal; it is raised here as DecompressionLimit, so the failure is named."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:  # the size cap is the only IgnoreRequest it raises
+            encoding = response.headers.get("Content-Encoding", b"").decode("latin-1")
+            raise DecompressionLimit(f"Content-Encoding: {encoding}") from exc

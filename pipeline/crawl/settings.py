@@ -43,6 +43,8 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "DOWNLOADER_MIDDLEWARES": {
             f"{_MIDDLEWARES}.AllowedHostsMiddleware": 50,  # before robots.txt: never touch other hosts
             f"{_MIDDLEWARES}.BackoffMiddleware": 560,
+            f"{_MIDDLEWARES}.DecompressionLimitMiddleware": 590,  # in place of Scrapy's, named failures
+            "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
             # Replaced by AllowedHostsMiddleware, which also reports what it drops.
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         },

@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from pipeline.config import CrawlConfig, CrawlSettings
 from pipeline.crawl.deadline import DeadlineExceeded
 from pipeline.crawl.links import attachment_links, pagination_links, report_links
-from pipeline.crawl.middlewares import HostNotAllowed
+from pipeline.crawl.middlewares import DecompressionLimit, HostNotAllowed
 from pipeline.crawl.storage import Fetched
 from pipeline.raw import FetchRecord, RawStore, utc_now
 
@@ -145,6 +145,9 @@ def describe_failure(failure: Failure, limits: CrawlSettings) -> tuple[int | Non
     if failure.check(DeadlineExceeded, DownloadTimeoutError, TwistedTimeoutError):
         return None, (f"timeout: {_origin(failure.request)} sent no complete answer within {limits.timeout:g} s a try "
                       f"and {limits.deadline:g} s for all tries; raise timeout or deadline under [crawl] in a sources file")
+    if failure.check(DecompressionLimit):
+        return None, (f"too_large: {_origin(failure.request)} inflates past the decompression limit max_bytes = "
+                      f"{limits.max_bytes} ({failure.value}); raise max_bytes under [crawl] in a sources file")
     if failure.check(IgnoreRequest):
         return None, "robots: forbidden by robots.txt"
     if failure.check(DownloadCancelledError):
