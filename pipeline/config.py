@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.urls import redact
+
 DEFAULT_CONTACT = "https://github.com/nianbao/nianbao#readme"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # A --listing run has no file to set a budget in, so an endless pager must not run forever.
@@ -225,7 +227,7 @@ def _url_list(key: str, value: Any) -> list[str]:
 def _require_http_url(key: str, url: Any) -> None:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _FieldError(key, f"{key} must be an http(s) URL, got {url!r}")
+        raise _FieldError(key, f"{key} must be an http(s) URL, got {redact(url) if isinstance(url, str) else url!r}")
 
 
 def _optional_str(key: str, value: Any) -> str | None:

@@ -1,6 +1,7 @@
 """The crawl against hostile loopback servers: endless pagers and the like."""
 from __future__ import annotations
 
+import base64
 import gzip
 import threading
 import time
@@ -10,9 +11,12 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+
 from pipeline.config import LISTING_BUDGET, single_source_config
 from pipeline.crawl import run_crawl
 from pipeline.raw import RawStore
+from pipeline.urls import redact
 
 
 class _EndlessPager(BaseHTTPRequestHandler):
@@ -163,3 +167,71 @@ def test_a_gzip_bomb_is_a_decompression_limit_failure(tmp_path: Path) -> None:
     assert record.error_code == "too_large" and record.sha256 is None
     assert f"{listing} inflates past the decompression limit max_bytes = 100000 (Content-Encoding: gzip)" in record.error
     assert "raise max_bytes under [crawl]" in record.error
+
+
+class _PasswordPortal(BaseHTTPRequestHandler):
+    """Pages behind Basic auth for alice; its report page redirects to a URL carrying
+    mallory's password. The listing has an ETag, so a second run asks conditionally."""
+
+    AUTH = "Basic " + base64.b64encode(b"alice:s3cret").decode()
+    hits: list[tuple[str, str | None, str | None]] = []  # (path, Authorization, If-None-Match)
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self.hits.append((self.path, self.headers.get("Authorization"), self.headers.get("If-None-Match")))
+        if self.path == "/robots.txt":
+            self.send_error(404)
+        elif self.headers.get("Authorization") != self.AUTH:
+            self.send_error(401)
+        elif self.path == "/zfxxgknb/2023nb.html":
+            host, port = self.server.server_address[:2]
+            self.send_response(302)
+            self.send_header("Location", f"http://mallory:hunter2@{host}:{port}/moved.html")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.end_headers()
+        else:
+            body = '<html><body><a href="2023nb.html">2023年政府信息公开工作年度报告</a></body></html>'.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet."""
+
+
+def test_url_passwords_go_as_basic_auth_and_into_no_log(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    handler = type("Handler", (_PasswordPortal,), {"hits": []})
+    with serve(handler) as base:
+        listing = f"{base}/zfxxgknb/index.html"
+        config = single_source_config(listing.replace("://", "://alice:s3cret@"), "青禾县人民政府", "320999")
+        config = replace(config, settings=replace(config.settings, delay=0))
+        run_crawl(config, tmp_path, log_level="DEBUG")  # DEBUG: Scrapy prints every request and redirect
+        first = capfd.readouterr()
+        assert ("/zfxxgknb/2023nb.html", _PasswordPortal.AUTH, None) in handler.hits  # a relative link: same origin
+        handler.hits.clear()
+        run_crawl(config, tmp_path, log_level="WARNING")
+    logged = (tmp_path / "fetch_log.jsonl").read_text(encoding="utf-8") + first.err + first.out + capfd.readouterr().err
+    assert "s3cret" not in logged and "hunter2" not in logged
+    assert "mallory:***@" in first.err  # Scrapy's redirect line, masked
+    records = RawStore(tmp_path).latest_by_url()
+    report = f"{base}/zfxxgknb/2023nb.html"
+    assert set(records) == {listing, report}  # stored and looked up without the userinfo
+    assert listing in RawStore(tmp_path).latest_stored() and records[report].error_code == "host"
+    assert "credentials in a redirect target are not used" in records[report].error
+    assert {(path, auth) for path, auth, _ in handler.hits} == {  # the second run
+        ("/robots.txt", None), ("/zfxxgknb/index.html", _PasswordPortal.AUTH)}
+    assert [etag for path, _, etag in handler.hits if path == "/zfxxgknb/index.html"] == ['"v1"']
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("GET http://alice:s3cret@h.example:8080/a", "GET http://alice:***@h.example:8080/a"),
+    ("<https://a:p@ss@h.example/x?y=u:v@w>", "<https://a:***@h.example/x?y=u:v@w>"),  # an unescaped @ in the password
+    ("http://h.example/p?q=a:b@c http://bob@h.example/", "http://h.example/p?q=a:b@c http://bob@h.example/"),
+])
+def test_redact_masks_only_passwords(text: str, masked: str) -> None:
+    assert redact(text) == masked

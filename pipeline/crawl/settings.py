@@ -53,6 +53,7 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # process.py installs one that masks URL passwords
         "LOG_VERSIONS": [],
         "BOT_NAME": "nianbao",
     }
