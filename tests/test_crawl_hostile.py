@@ -63,13 +63,20 @@ def test_endless_pager_stops_on_the_default_listing_budget(tmp_path: Path) -> No
 
 
 class _Counting(BaseHTTPRequestHandler):
-    """Answers 200 to anything and remembers the paths asked for."""
+    """Answers 200 to anything but `redirects` (path → Location) and remembers the paths asked for."""
 
     hits: list[str] = []
     body = b"<html><body>ok</body></html>"
+    redirects: dict[str, str] = {}
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         self.hits.append(self.path)
+        if self.path in self.redirects:
+            self.send_response(302)
+            self.send_header("Location", self.redirects[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(self.body)))
@@ -84,15 +91,16 @@ def test_another_port_of_an_allowed_host_is_not_fetched(tmp_path: Path) -> None:
     other = type("Other", (_Counting,), {"hits": []})
     with serve(other) as other_base:
         report = f"{other_base}/zfxxgknb/2023nb.html"
-        listing = type("Listing", (_Counting,), {
-            "hits": [], "body": f'<html><body><a href="{report}">2023年政府信息公开工作年度报告</a></body></html>'.encode()})
+        links = f'<a href="{report}">2023年政府信息公开工作年度报告</a><a href="2022nb.html">2022年政府信息公开工作年度报告</a>'
+        listing = type("Listing", (_Counting,), {"hits": [], "body": f"<html><body>{links}</body></html>".encode(),
+                                                 "redirects": {"/zfxxgknb/2022nb.html": f"{other_base}/moved.html"}})
         with serve(listing) as base:
             config = single_source_config(f"{base}/zfxxgknb/index.html", "青禾县人民政府", "320999")
             run_crawl(replace(config, settings=replace(config.settings, delay=0)), tmp_path, log_level="WARNING")
     assert other.hits == []
-    assert "/zfxxgknb/index.html" in listing.hits
+    assert {"/zfxxgknb/index.html", "/zfxxgknb/2022nb.html"} <= set(listing.hits)
     refused = {record.url: record.error_code for record in RawStore(tmp_path).records() if record.kind == "report"}
-    assert refused == {report: "host"}
+    assert refused == {report: "host", f"{base}/zfxxgknb/2022nb.html": "host"}  # a link, and a redirect
 
 
 class _Trickle(BaseHTTPRequestHandler):
