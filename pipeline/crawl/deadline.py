@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-SPENT = "nianbao_download_seconds"  # meta key; Request.copy() carries it to the retries
+SPENT = "nianbao_download_seconds"  # meta key; Request.copy() carries it to retries and redirect hops
 
 
 class DeadlineExceeded(IgnoreRequest):
