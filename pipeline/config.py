@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipeline.urls import redact
+
 DEFAULT_CONTACT = "https://github.com/nianbao/nianbao#readme"
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 # A --listing run has no file to set a budget in, so an endless pager must not run forever.
@@ -56,7 +58,8 @@ class CrawlSettings:
     max_bytes: int = DEFAULT_MAX_BYTES
     max_pages: int = 0  # 0: no page budget
     max_seconds: float = 0  # 0: no time budget
-    timeout: float = 30.0
+    timeout: float = 30.0  # one try, connecting to the last byte
+    deadline: float = 60.0  # one URL, all its tries together
     retry_backoff: float = 2.0
     recheck_failed_days: float = 30.0
 
@@ -153,8 +156,9 @@ def _settings(table: Any) -> CrawlSettings:
         raise _FieldError("concurrency_per_host", f"concurrency_per_host must be 1 or 2, got {settings.concurrency_per_host}")
     if settings.max_bytes < 1:
         raise _FieldError("max_bytes", f"max_bytes must be positive, got {settings.max_bytes}")
-    if settings.timeout <= 0:
-        raise _FieldError("timeout", f"timeout must be positive, got {settings.timeout}")
+    for key in ("timeout", "deadline"):
+        if getattr(settings, key) <= 0:
+            raise _FieldError(key, f"{key} must be positive, got {getattr(settings, key)}")
     return settings
 
 
@@ -223,7 +227,7 @@ def _url_list(key: str, value: Any) -> list[str]:
 def _require_http_url(key: str, url: Any) -> None:
     parts = urlsplit(url) if isinstance(url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _FieldError(key, f"{key} must be an http(s) URL, got {url!r}")
+        raise _FieldError(key, f"{key} must be an http(s) URL, got {redact(url) if isinstance(url, str) else url!r}")
 
 
 def _optional_str(key: str, value: Any) -> str | None:

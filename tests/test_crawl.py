@@ -21,6 +21,7 @@ from portal import server
 from portal.server import Hit, Portal, portal, trap  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
+NIANBAO = Path(sys.executable).with_name("nianbao")
 CONTACT = "https://example.org/nianbao-tests"
 
 
@@ -156,6 +157,42 @@ def warehouse_rows(raw: Path, warehouse: Path) -> dict[str, list[tuple]]:
     }
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {name: con.execute(sql).fetchall() for name, sql in queries.items()}
+
+
+def test_a_killed_crawl_command_takes_its_crawler_and_lock_with_it(portal: Portal, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"  # unique to this test: the marker in both command lines
+    command = subprocess.Popen(
+        [str(NIANBAO), "crawl", "--listing", portal.url("/zfxxgknb/index.html"), "--issuer", "青禾县人民政府",
+         "--adcode", "320999", "--raw", str(raw)],  # the default 1 s delay: killed long before the end
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: RawStore(raw).log_size() > 0, timeout=30)
+        crawlers = [pid for pid, line in processes_mentioning(str(raw)).items() if "pipeline.crawl" in line]
+        assert len(crawlers) == 1 and crawlers[0] != command.pid
+    finally:
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait()
+    try:
+        wait_for(lambda: not processes_mentioning(str(raw)), timeout=5)
+    finally:
+        for orphan in processes_mentioning(str(raw)):  # should the test fail, leave nothing running
+            os.kill(orphan, signal.SIGKILL)
+    resumed = crawl(portal, raw)  # takes the lock at once
+    assert resumed.stats.seen > 0
+
+
+def processes_mentioning(marker: str) -> dict[int, str]:
+    """Live (not zombie) processes whose command line contains `marker`: pid → command line."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):  # not a process, or gone meanwhile
+            continue
+        if marker in line and state != "Z":
+            found[int(proc.name)] = line
+    return found
 
 
 def test_a_second_concurrent_run_fails_fast(portal: Portal, tmp_path: Path) -> None:

@@ -68,6 +68,7 @@ def test_config_survives_the_trip_to_the_crawl_process(tmp_path: Path) -> None:
     ('delay = 0.5', 'delay = 0.5\nmax_seconds = inf', 4, "max_seconds must be a non-negative number, got inf"),
     ('delay = 0.5', 'delay = -inf', 3, "delay must be a non-negative number, got -inf"),
     ('name = "青禾县财政局"', 'name = "青禾县财政局"\ndelay = nan', 12, "delay must be a non-negative number of seconds, got nan"),
+    ('delay = 0.5', 'delay = 0.5\ndeadline = 0', 4, "deadline must be positive, got 0"),
     ('delay = 0.5', 'delay = 0.5\nconcurrency_per_host = 4', 4, "concurrency_per_host must be 1 or 2"),
     ('delay = 0.5', 'delay = 0.5\nmax_pages = 1.5', 4, "max_pages must be a non-negative integer"),
     ('listing = "http://www.qinghe', 'listing = "ftp://www.qinghe', 8, "listing must be an http(s) URL"),

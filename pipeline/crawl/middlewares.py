@@ -1,4 +1,4 @@
-"""Downloader middlewares: the host allow-list and retry backoff."""
+"""Downloader middlewares: the host allow-list, retry backoff, and decompression named as such."""
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +7,12 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from pipeline.config import Source
+from pipeline.urls import redact
 
 logger = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -20,7 +23,8 @@ class HostNotAllowed(IgnoreRequest):
 
 
 class AllowedHostsMiddleware:
-    """Refuse any request to a host its source does not allow, or over a non-http(s) scheme.
+    """Refuse any request to a host its source does not allow, over a non-http(s) scheme, or
+    with a user:password@ in its URL.
 
     It sits before robots.txt handling and sees every redirect hop, because a redirected
     request goes through process_request again; so an off-list host is never contacted.
@@ -36,26 +40,37 @@ class AllowedHostsMiddleware:
         return cls([allowed_origins(source) for source in sources])
 
     def process_request(self, request: Request) -> None:
-        parts = urlsplit(request.url)
         source = request.meta.get("source")
-        allowed = self.all_origins if source is None else self.origins_by_source[source]
-        if parts.scheme in ("http", "https") and _origin(request.url) in allowed:
+        reason = _refusal(request.url, self.all_origins if source is None else self.origins_by_source[source])
+        if reason is None:
             return
+        url = redact(request.url)
         origin = request.meta.get("redirect_urls", [request.url])[0]
-        reason = f"host {parts.netloc!r} is not allowed" if parts.scheme in ("http", "https") \
-            else f"scheme {parts.scheme!r} is not allowed"
-        logger.warning("Dropped %s (from %s): %s", request.url, origin, reason)
-        raise HostNotAllowed(f"{reason}: {request.url}")
+        logger.warning("Dropped %s (from %s): %s", url, origin, reason)
+        raise HostNotAllowed(f"{reason}: {url}")
+
+
+def _refusal(url: str, allowed: set[tuple[str, str, int]]) -> str | None:
+    """Why the URL may not be requested, or None if it may."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"scheme {parts.scheme!r} is not allowed"
+    if parts.username is not None:  # the spider strips its own: this came from a server's redirect
+        return "credentials in a redirect target are not used"
+    if origin_of(url) not in allowed:
+        return f"host {parts.netloc!r} is not allowed"
+    return None
 
 
 def allowed_origins(source: Source) -> set[tuple[str, str, int]]:
     """(scheme, host, port) the source may contact: its listing URLs' origins, and each
     allowed host on the standard http and https ports (portals often move to https)."""
     named = {(scheme, host, _DEFAULT_PORTS[scheme]) for host in source.allowed_hosts for scheme in _DEFAULT_PORTS}
-    return named | {_origin(url) for url in source.listing}
+    return named | {origin_of(url) for url in source.listing}
 
 
-def _origin(url: str) -> tuple[str, str, int]:
+def origin_of(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port), the default port filled in."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -82,3 +97,19 @@ class BackoffMiddleware:
         retries = request.meta.get("retry_times", 0)
         if retries and self.base:
             await asyncio.sleep(self.base * 2 ** (retries - 1))
+
+
+class DecompressionLimit(IgnoreRequest):
+    """A Content-Encoding body inflates past DOWNLOAD_MAXSIZE (a gzip bomb, or just too big)."""
+
+
+class DecompressionLimitMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, whose size cap raises a bare IgnoreRequest, the same exception
+    as a robots.txt refusal; it is raised here as DecompressionLimit, so the failure is named."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:  # the size cap is the only IgnoreRequest it raises
+            encoding = response.headers.get("Content-Encoding", b"").decode("latin-1")
+            raise DecompressionLimit(f"Content-Encoding: {encoding}") from exc

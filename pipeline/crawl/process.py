@@ -5,11 +5,13 @@ import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 
 from pipeline.config import CrawlConfig
 from pipeline.crawl.settings import scrapy_settings
 from pipeline.crawl.spider import ReportSpider
 from pipeline.raw import RawStore
+from pipeline.urls import redact
 
 # Loggers that print settings and component lists at every start and a stats dump at the
 # end: noise in a weekly cron log, where progress lines and failures matter.
@@ -22,10 +24,29 @@ def crawl_blocking(config: CrawlConfig, raw_dir: Path, log_level: str) -> str | 
     The caller holds the crawl lock.
     """
     RawStore(raw_dir).remove_stale_temp_files()
-    process = CrawlerProcess(scrapy_settings(config, raw_dir, log_level))
+    settings = Settings(scrapy_settings(config, raw_dir, log_level))
+    _log_to_stderr(settings)
+    process = CrawlerProcess(settings)
     for name in _STARTUP_CHATTER:  # after CrawlerProcess, whose logging setup resets levels
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
     crawler = process.create_crawler(ReportSpider)
     process.crawl(crawler, config=config, raw_dir=str(raw_dir))
     process.start()
     return crawler.stats.get_value("finish_reason")
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Scrapy's log lines with URL passwords masked: it prints requests, redirect targets and
+    exceptions that may carry a user:password@ the spider never stored."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def _log_to_stderr(settings: Settings) -> None:
+    """The root handler Scrapy would install (LOG_INSTALL_ROOT_HANDLER is off), redacting."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_RedactingFormatter(settings["LOG_FORMAT"], settings["LOG_DATEFORMAT"]))
+    handler.setLevel(settings["LOG_LEVEL"])
+    logging.root.setLevel(logging.NOTSET)
+    logging.root.addHandler(handler)

@@ -34,7 +34,10 @@ class CrawlStats:
 
 
 def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> CrawlStats:
-    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it."""
+    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it.
+
+    The crawl process is killed when the thread that called this ends, also by SIGKILL.
+    """
     raw_dir = Path(raw_dir)
     store = RawStore(raw_dir)
     known = {record.sha256 for record in store.records() if record.sha256}
@@ -42,7 +45,8 @@ def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> Cr
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     child = subprocess.run(
-        [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level],
+        [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level,
+         "--parent", str(os.getpid())],
         input=config_to_json(config), text=True, env=env, check=False,
     )
     if child.returncode == EXIT_LOCKED:

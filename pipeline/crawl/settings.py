@@ -34,7 +34,8 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency_per_host),
         "RETRY_ENABLED": True,
         "RETRY_TIMES": 2,
-        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,  # one try; crawl.deadline bounds all tries of a URL
+        "DOWNLOAD_HANDLERS": {scheme: "pipeline.crawl.deadline.DeadlineDownloadHandler" for scheme in ("http", "https")},
         "DOWNLOAD_MAXSIZE": crawl.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "CLOSESPIDER_PAGECOUNT": crawl.max_pages,
@@ -42,6 +43,8 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "DOWNLOADER_MIDDLEWARES": {
             f"{_MIDDLEWARES}.AllowedHostsMiddleware": 50,  # before robots.txt: never touch other hosts
             f"{_MIDDLEWARES}.BackoffMiddleware": 560,
+            f"{_MIDDLEWARES}.DecompressionLimitMiddleware": 590,  # in place of Scrapy's, named failures
+            "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
             # Replaced by AllowedHostsMiddleware, which also reports what it drops.
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
         },
@@ -50,6 +53,7 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_INSTALL_ROOT_HANDLER": False,  # process.py installs one that masks URL passwords
         "LOG_VERSIONS": [],
         "BOT_NAME": "nianbao",
     }

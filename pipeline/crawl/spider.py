@@ -20,12 +20,15 @@ from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
+from w3lib.http import basic_auth_header
 
-from pipeline.config import CrawlConfig
+from pipeline.config import CrawlConfig, CrawlSettings
+from pipeline.crawl.deadline import DeadlineExceeded
 from pipeline.crawl.links import attachment_links, pagination_links, report_links
-from pipeline.crawl.middlewares import HostNotAllowed
+from pipeline.crawl.middlewares import DecompressionLimit, HostNotAllowed, origin_of
 from pipeline.crawl.storage import Fetched
 from pipeline.raw import FetchRecord, RawStore, utc_now
+from pipeline.urls import redact, split_userinfo
 
 # Outcomes not worth retrying every run; they are checked again after a cool-down.
 _PERMANENT_STATUSES = {404, 410}
@@ -41,6 +44,7 @@ class ReportSpider(scrapy.Spider):
         self.store = RawStore(raw_dir)
         self.stored = self.store.latest_stored()
         self.resting = resting_urls(self.store.latest_by_url().values(), config.settings.recheck_failed_days)
+        self.auth: dict[tuple[str, str, int], bytes] = {}  # Basic auth by origin, from URLs' user:password@
 
     async def start(self):
         for index, source in enumerate(self.config.sources):
@@ -64,7 +68,8 @@ class ReportSpider(scrapy.Spider):
 
     def on_failure(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request
-        status, error = describe_failure(failure)
+        status, error = describe_failure(failure, self.config.settings)
+        error = redact(error)  # a network error's text may quote a URL the spider did not build
         self.logger.warning("Not stored %s: %s", _origin(request), error)
         yield Fetched(self._record(request, status=status, error=error))
 
@@ -81,6 +86,7 @@ class ReportSpider(scrapy.Spider):
             yield from self._document(url, "attachment", page.meta["source"], referrer=page.url)
 
     def _document(self, url: str, kind: str, index: int, referrer: str) -> Iterator[Request]:
+        url = self._without_password(url)
         if url in self.stored:
             page = self._replay(url, self._meta(index, kind, referrer)) if kind == "report" else None
             if isinstance(page, TextResponse):
@@ -89,13 +95,12 @@ class ReportSpider(scrapy.Spider):
         if url in self.resting:
             self.logger.debug("Not retrying %s yet: %s", url, self.resting[url])
             return
-        yield Request(url, callback=self.on_document, errback=self.on_failure,
-                      meta=self._meta(index, kind, referrer))
+        yield self._request(url, self.on_document, self._meta(index, kind, referrer))
 
     def _listing_request(self, url: str, index: int, referrer: str | None) -> Request:
         """A GET made conditional by the validators of the stored copy, if there is one."""
         meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304]}
-        request = Request(url, callback=self.on_listing, errback=self.on_failure, meta=meta)
+        request = self._request(self._without_password(url), self.on_listing, meta)
         previous = self.stored.get(request.url)  # request.url: the escaped form the log keeps
         if previous and self.store.object_path(previous.sha256).exists():
             if previous.etag:
@@ -103,6 +108,22 @@ class ReportSpider(scrapy.Spider):
             if previous.last_modified:
                 request.headers["If-Modified-Since"] = previous.last_modified
         return request
+
+    def _without_password(self, url: str) -> str:
+        """The URL without `user:password@`, the credentials kept as Basic auth for its origin.
+        So no URL the crawl requests, logs, stores or looks up carries a password (Twisted
+        refuses userinfo in a URL anyway)."""
+        url, credentials = split_userinfo(url)
+        if credentials:
+            self.auth.setdefault(origin_of(url), basic_auth_header(*credentials))
+        return url
+
+    def _request(self, url: str, callback: Any, meta: dict[str, Any]) -> Request:
+        """A request, with Basic auth if its origin has credentials (Scrapy drops the header
+        on a redirect to another host)."""
+        auth = self.auth.get(origin_of(url))
+        return Request(url, callback=callback, errback=self.on_failure, meta=meta,
+                       headers={"Authorization": auth} if auth else None)
 
     def _meta(self, index: int, kind: str, referrer: str | None) -> dict[str, Any]:
         """Everything a callback needs travels in meta, so stored copies can be replayed."""
@@ -134,19 +155,23 @@ class ReportSpider(scrapy.Spider):
                            **fields)
 
 
-def describe_failure(failure: Failure) -> tuple[int | None, str]:
+def describe_failure(failure: Failure, limits: CrawlSettings) -> tuple[int | None, str]:
     """(HTTP status, 'code: detail'); the code decides whether the next run retries."""
     if failure.check(HttpError):
         status = failure.value.response.status
         return status, f"http: HTTP {status}"
     if failure.check(HostNotAllowed):
         return None, f"host: {failure.value}"
+    if failure.check(DeadlineExceeded, DownloadTimeoutError, TwistedTimeoutError):
+        return None, (f"timeout: {_origin(failure.request)} sent no complete answer within {limits.timeout:g} s a try "
+                      f"and {limits.deadline:g} s for all tries; raise timeout or deadline under [crawl] in a sources file")
+    if failure.check(DecompressionLimit):
+        return None, (f"too_large: {_origin(failure.request)} inflates past the decompression limit max_bytes = "
+                      f"{limits.max_bytes} ({failure.value}); raise max_bytes under [crawl] in a sources file")
     if failure.check(IgnoreRequest):
         return None, "robots: forbidden by robots.txt"
     if failure.check(DownloadCancelledError):
         return None, f"too_large: {failure.value}"
-    if failure.check(DownloadTimeoutError, TwistedTimeoutError):
-        return None, f"timeout: {failure.value}"
     return None, f"network: {failure.type.__name__}: {failure.value}"
 
 
