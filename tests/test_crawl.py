@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from fixtures.processes import processes_mentioning, wait_for
 
 from pipeline import __version__
 from pipeline.config import CrawlConfig, config_to_json, single_source_config
@@ -123,7 +124,7 @@ def test_killed_run_resumes_to_the_same_result(first: Crawl, portal: Portal, tmp
     child.stdin.write(config_to_json(slow))
     child.stdin.close()
     try:
-        wait_for(lambda: any(r.kind == "report" and r.sha256 for r in RawStore(raw).records()), timeout=30)
+        assert wait_for(lambda: any(r.kind == "report" and r.sha256 for r in RawStore(raw).records()), 30)
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -166,33 +167,19 @@ def test_a_killed_crawl_command_takes_its_crawler_and_lock_with_it(portal: Porta
          "--adcode", "320999", "--raw", str(raw)],  # the default 1 s delay: killed long before the end
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: RawStore(raw).log_size() > 0, timeout=30)
+        assert wait_for(lambda: RawStore(raw).log_size() > 0, 30)
         crawlers = [pid for pid, line in processes_mentioning(str(raw)).items() if "pipeline.crawl" in line]
         assert len(crawlers) == 1 and crawlers[0] != command.pid
     finally:
         os.kill(command.pid, signal.SIGKILL)
         command.wait()
     try:
-        wait_for(lambda: not processes_mentioning(str(raw)), timeout=5)
+        assert wait_for(lambda: not processes_mentioning(str(raw)), 5)
     finally:
         for orphan in processes_mentioning(str(raw)):  # should the test fail, leave nothing running
             os.kill(orphan, signal.SIGKILL)
     resumed = crawl(portal, raw)  # takes the lock at once
     assert resumed.stats.seen > 0
-
-
-def processes_mentioning(marker: str) -> dict[int, str]:
-    """Live (not zombie) processes whose command line contains `marker`: pid → command line."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        try:
-            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):  # not a process, or gone meanwhile
-            continue
-        if marker in line and state != "Z":
-            found[int(proc.name)] = line
-    return found
 
 
 def test_a_second_concurrent_run_fails_fast(portal: Portal, tmp_path: Path) -> None:
@@ -212,10 +199,3 @@ def test_page_budget_stops_the_run_early(portal: Portal, tmp_path: Path) -> None
 
 def objects(raw: Path) -> set[str]:
     return {path.name for path in (raw / "objects").glob("*/*")}
-
-
-def wait_for(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
