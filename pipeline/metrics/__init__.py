@@ -1,11 +1,12 @@
 """The canonical key dictionaries (data files beside this module) and their loader."""
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 HERE = Path(__file__).parent
 COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total"]
@@ -22,15 +23,41 @@ class Relation:
     operator: str
 
 
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nianbao"
+
+
+def load_data(name: str) -> dict:
+    """A YAML key file, parsed once per version of its text: the parse is kept as JSON under the
+    user's cache folder, named by the file's digest, and read from there in milliseconds."""
+    text = (HERE / name).read_bytes()
+    cached = _cache_dir() / f"{Path(name).stem}-{hashlib.sha256(text).hexdigest()[:16]}.json"
+    try:
+        return json.loads(cached.read_bytes())
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built with it
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        partial.replace(cached)  # atomic: a concurrent reader sees the old state or the whole file
+    except OSError:
+        pass  # no writable cache folder: parse each time
+    return data
+
+
 @lru_cache(maxsize=None)
 def load_format(version: str) -> dict:
     """version is '2021' or '2019'."""
-    return yaml.safe_load((HERE / f"standard_metrics_{version}.yaml").read_text(encoding="utf-8"))
+    return load_data(f"standard_metrics_{version}.yaml")
 
 
 @lru_cache(maxsize=None)
 def narrative_keys() -> dict:
-    return yaml.safe_load((HERE / "narrative_keys.yaml").read_text(encoding="utf-8"))
+    return load_data("narrative_keys.yaml")
 
 
 def request_rows(version: str) -> list[tuple[str, str, tuple[str, ...]]]:
