@@ -38,8 +38,8 @@ class Warehouse:
                      sum(1 for c in checks if c[2] is False)])
             for i, (key, value) in enumerate(values.items()):
                 unit = (units or {}).get(key, "件")
-                execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, source, implicit)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?, false)", [report_id, i, key, key, value, unit, source])
+                execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, source, implicit, scope)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, false, 'year')", [report_id, i, key, key, value, unit, source])
             for rule, kind, ok in checks:
                 execute(con, "INSERT INTO checks VALUES (?, ?, ?, ?, 0, 0)", [report_id, rule, kind, ok])
         return report_id
