@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from pipeline import DEFAULT_WAREHOUSE as _WAREHOUSE
 from pipeline.config import ConfigError, CrawlConfig, load_sources, single_source_config
 from pipeline.limits import LimitError
 from pipeline.limits import validate as validate_limits
-from pipeline.process import process_path, to_contract
-from pipeline.runner import collect, process_documents
-from pipeline.store import DEFAULT_WAREHOUSE, WarehouseError, connect
+
+# The stages (jieba, pandas, pdfplumber …) are imported by the commands that use them, so
+# `nianbao --help` or a usage error costs no second of start-up.
+DEFAULT_WAREHOUSE = Path(_WAREHOUSE)
 
 if TYPE_CHECKING:
     from pipeline.crawl import CrawlStats
@@ -38,6 +40,8 @@ def main() -> None:
 def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF, Word or text"),
             as_json: bool = typer.Option(False, "--json", help="print the extraction contract's JSON")) -> None:
     """Extract one document and print its figures (shared/eval/CONTRACT.md)."""
+    from pipeline.process import process_path, to_contract
+
     if not path.is_file():
         typer.echo(f"nianbao: {printable(path)}: no such file", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -83,6 +87,8 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
     With --sources or --listing, crawl first and process every snapshot in --raw.
     """
     from pipeline.report import print_summary, progress_bar
+    from pipeline.runner import collect, process_documents
+    from pipeline.store import WarehouseError
 
     crawl_config = _crawl_config(sources, listing, issuer, adcode)
     crawl_stats = _crawl(crawl_config, raw) if crawl_config else None
@@ -164,6 +170,7 @@ def _snapshots(raw: Path) -> list[SourceDoc]:
 def status(warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
     """Last runs, table counts and the latest errors."""
     from pipeline.report import print_status
+    from pipeline.store import connect
 
     if not warehouse.exists():
         typer.echo(f"nianbao: {warehouse}: no warehouse yet (run `nianbao run`)", err=True)

@@ -11,11 +11,12 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from pipeline import DEFAULT_WAREHOUSE as _DEFAULT_WAREHOUSE
 from pipeline.metrics import dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
-DEFAULT_WAREHOUSE = Path("warehouse/nianbao.duckdb")
+DEFAULT_WAREHOUSE = Path(_DEFAULT_WAREHOUSE)
 _TABLES = ("figures", "checks", "reports", "documents", "errors")
 CURRENCY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
