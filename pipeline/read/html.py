@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup, CData, NavigableString, Tag
 
 from pipeline.model import DocumentError, RawDocument, RawTable
 from pipeline.read.boilerplate import is_boilerplate
-from pipeline.read.decode import decode, declared_charset
+from pipeline.read.decode import declared_charset, decode, http_charset
 
 # Content containers of the common government CMSs (TRS, Hanweb, 开普, Shanghai sites).
 CONTENT_SELECTORS = [
@@ -205,8 +205,9 @@ def _blocks(content: Tag) -> list:
     return blocks
 
 
-def read(data: bytes) -> RawDocument:
-    text, encoding = decode(data, declared_charset(data))
+def read(data: bytes, content_type: str | None = None) -> RawDocument:
+    """The HTTP charset outranks the page's own <meta>, as in browsers; both may lie."""
+    text, encoding = decode(data, http_charset(content_type) or declared_charset(data))
     try:
         soup = BeautifulSoup(text, "lxml")
     except Exception as err:  # lxml raises several types on pathological markup
