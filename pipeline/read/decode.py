@@ -125,7 +125,7 @@ def _chinese_reading(data: bytes, names: Iterable[str | None]) -> tuple[str, str
     for name in dict.fromkeys(filter(None, names)):
         text = data.decode(name, errors="replace")
         common, junk = len(_COMMON.findall(text)), _junk(text)
-        if common >= MIN_CHINESE_SHARE * (common + junk) > 0 and (best is None or common - junk > best[0]):
+        if common and common >= MIN_CHINESE_SHARE * (common + junk) and (best is None or common - junk > best[0]):
             best = (common - junk, text, name)
     return (best[1], best[2]) if best else None
 
