@@ -83,6 +83,17 @@ def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
     assert result.error is None or "extractor failed" not in result.error
 
 
+def test_table_spans_are_capped() -> None:
+    """3,000 cells of rowspan=colspan=99999 once expanded to 30 million grid cells (GBs of memory)."""
+    cells = '<td rowspan="99999" colspan="99999">1</td>' * 3000
+    prose = "<p>" + "本机关全年主动公开政府信息一千余条。" * 20 + "</p>"
+    page = f'<html><body><div id="zoom">{prose}<table><tr>{cells}</tr>{"<tr></tr>" * 100}</table></div></body></html>'
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match=r"spans expand past 100,000 cells"):
+        read_bytes(page.encode(), "spans.html")
+    assert time.monotonic() - started < 10
+
+
 # ------------------------------------------------------------------ encodings
 
 # The <meta> charset declarations of a page; a page without one must be decoded by its bytes.

@@ -112,11 +112,17 @@ def _cell_text(cell: Tag) -> str:
     return _WS.sub(" ", "".join(cell.strings)).strip()
 
 
+# A report table is a few hundred cells; row and column spans that expand one table past this
+# (3,000 cells of rowspan=colspan=100 would be 30 million) are hostile, not a report.
+MAX_TABLE_CELLS = 100_000
+
+
 def _grid(table: Tag) -> RawTable:
     rows: list[list[str]] = []
     origins: list[list[int]] = []
     pending: dict[tuple[int, int], tuple[str, int]] = {}
     cell_id = 0
+    expanded = 0
     trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
     for r, tr in enumerate(trs):
         row: list[str] = []
@@ -130,8 +136,11 @@ def _grid(table: Tag) -> RawTable:
                 orow.append(oid)
                 col += 1
             text = _cell_text(cell)
-            rowspan = _span(cell.get("rowspan"))
+            rowspan = min(_span(cell.get("rowspan")), len(trs) - r)  # clipped at the last row, as browsers do
             colspan = _span(cell.get("colspan"))
+            expanded += rowspan * colspan
+            if expanded > MAX_TABLE_CELLS:
+                raise DocumentError(f"an HTML table whose row and column spans expand past {MAX_TABLE_CELLS:,} cells")
             for dc in range(colspan):
                 row.append(text)
                 orow.append(cell_id)
