@@ -83,6 +83,13 @@ def test_deeply_nested_html_is_read_in_linear_time(depth: int) -> None:
     assert result.error is None or "extractor failed" not in result.error
 
 
+def test_deeply_nested_inline_tags_keep_their_text() -> None:
+    """50,000 nested <span>s inside the content once overflowed the call stack ('extractor failed')."""
+    sentence = "本年度本机关共受理政府信息公开申请十二件。" * 20
+    page = '<html><body><div id="zoom">' + "<span>" * 50_000 + sentence + "</span>" * 50_000 + "</div></body></html>"
+    assert read_bytes(page.encode(), "deep.html").blocks == [sentence]
+
+
 def test_table_spans_are_capped() -> None:
     """3,000 cells of rowspan=colspan=99999 once expanded to 30 million grid cells (GBs of memory)."""
     cells = '<td rowspan="99999" colspan="99999">1</td>' * 3000

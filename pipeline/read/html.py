@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
 from pipeline.model import DocumentError, RawDocument, RawTable
 from pipeline.read.boilerplate import is_boilerplate
@@ -176,6 +176,9 @@ def _is_data_table(table: Tag) -> bool:
     return columns >= 2 and all(len(c.get_text(strip=True)) <= 200 for c in cells)
 
 
+_BLOCK_END = object()
+
+
 def _blocks(content: Tag) -> list:
     blocks: list = []
     buffer: list[str] = []
@@ -188,28 +191,27 @@ def _blocks(content: Tag) -> list:
             if line and not is_boilerplate(line):
                 blocks.append(line)
 
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if type(child) is NavigableString:
-                    buffer.append(str(child))
-                continue
-            if not isinstance(child, Tag):
-                continue
-            if child.name == "table" and _is_data_table(child):
+    # An explicit stack, so any nesting depth is walked without recursion (50,000 nested
+    # <span>s overflowed the call stack): nodes still to visit, and _BLOCK_END markers that
+    # close a block element once its children are done.
+    stack: list[PageElement | object] = list(reversed(content.contents))
+    while stack:
+        node = stack.pop()
+        if node is _BLOCK_END:
+            flush()
+        elif isinstance(node, NavigableString):
+            if type(node) is NavigableString:  # comments, CDATA and doctypes are not text
+                buffer.append(str(node))
+        elif node.name == "table" and _is_data_table(node):
+            flush()
+            grid = _grid(node)
+            if grid.rows:
+                blocks.append(grid)
+        else:
+            if node.name in _BLOCK_TAGS:
                 flush()
-                grid = _grid(child)
-                if grid.rows:
-                    blocks.append(grid)
-                continue
-            block = child.name in _BLOCK_TAGS
-            if block:
-                flush()
-            walk(child)
-            if block:
-                flush()
-
-    walk(content)
+                stack.append(_BLOCK_END)
+            stack.extend(reversed(node.contents))
     flush()
     return blocks
 
