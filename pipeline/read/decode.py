@@ -89,11 +89,16 @@ def http_charset(content_type: str | None) -> str | None:
     return canonical(charset) if charset else None
 
 
+# Every byte but the control codes text never holds (TAB to CR are text): deleting these
+# leaves the count of control bytes, at C speed.
+_NOT_CONTROL = bytes(range(9, 14)) + bytes(range(32, 256))
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = len(sample.translate(None, delete=bytes(range(9, 14)) + bytes(range(32, 256))))
+    control = len(sample.translate(None, delete=_NOT_CONTROL))
     return control > len(sample) * 0.05
 
 
