@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.checks import check_document
-from pipeline.classify import Classification, classify
+from pipeline.classify import Classification, classify, prints_tables
 from pipeline.extract.appendix import extract_appendix_figures
 from pipeline.extract.keys import assign_keys, qualify_parts
 from pipeline.extract.tables import extract_table_figures
@@ -99,8 +99,8 @@ def _mark_sections(doc: Document, figures: list[Figure]) -> None:
 
 def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:
     """A standard report whose tables we could not read is an error, never a partial report."""
-    if fmt not in ("std2019", "std2021", "unknown"):
-        return
+    if fmt not in ("std2019", "std2021", "unknown") or not (prints_tables(doc) or doc.meta.get("images")):
+        return  # a prose-only page of a standard-format year (an excerpt) promises no table
     if any(f.source == "table" for f in figures):
         return
     if fmt == "unknown" and not doc.meta.get("images"):
