@@ -193,31 +193,51 @@ def _label_core(label: str) -> str:
     return re.sub(r"^.*?(各类|各项)", "", label)
 
 
-# Time words that put a number outside the report's year (CONTRACT.md scopes). Each looks only
-# at the sentence before the number, nearest words first.
+# Time words that put a number outside the report's year (CONTRACT.md scopes).
 # 同比增长12%, 比上年提高3个百分点: a rate of change, not a share of this year's total.
 _RATE = re.compile(r"(同比|比上年|较上年|比去年|较去年|环比)[^，,。；;]{0,8}?(增长|增加|下降|减少|提高|降低|上升|增幅|降幅)(了|达|为)?$")
-# 比上年增加56条, 较去年减少3件: the difference as printed; the label keeps 增加/减少.
-_CHANGE = re.compile(r"(比|较|同比)(上年|去年|上一年|前一年)?(同期)?[^，,。；;]{0,8}?(增加|减少|增长|下降|多|少)(了)?$|^同比(增加|减少|增长|下降)")
-# 上年同期为40件, 去年共受理30件: a value quoted for comparison. 上年结转 is carried into this
-# year (a this-year count), so it is not one.
-_PREVIOUS = re.compile(r"(上年|去年|上一年度?|前一年)(同期|全年)?(?!度?结转|度?遗留)[^，,。；;]{0,12}$")
-# 历年累计, 建站以来, 截至2015年底…累计: counted since records began. 全年累计 is the year's total.
-_CUMULATIVE = re.compile(r"历年|以来|至今|截至[^，,。；;]{0,20}累计")
+# 比上年增加56条, 较2014年上升102位: the difference as printed; the label keeps 增加/减少.
+_CHANGE = re.compile(r"(比|较|同比)(上年|去年|上一年|前一年|\d{4}年)?(同期)?[^，,。；;]{0,8}?"
+                     r"(增加|减少|增长|下降|上升|提高|降低|前进|后退|多|少)(了)?$|^同比(增加|减少|增长|下降)")
+# Time words, each naming the period of the numbers after it until the next one; the last
+# before a number decides. Alternatives are tried left to right at each position, so a
+# 截至…累计 phrase is read whole before the year inside it.
+_TIME = re.compile(
+    # since records began: 历年, 建站以来, 2003年——2009年, 截至2015年底…累计, 目前总计
+    r"(?P<cumulative>历年|至今|迄今|\d{4}年?\s*[—–\-~～至到]+\s*\d{4}年|(?:截至|截止)[^，,。；;]{0,20}累计|目前[^，,。；;]{0,12}(?:总计|累计))"
+    # 2019年以来 is year-to-date in a 2019 report, since records began in a later one
+    r"|(?P<since>\d{4})年以来"
+    r"|(?P<cumulative_since>以来)"
+    # a year named: this year's, last year's, or earlier (2004年5月起 is a date, not a period)
+    r"|(?P<named>\d{4})年度?(?!底|末|\s*\d{1,2}\s*月)"
+    # 上年同期为40件, 由原来的8个(增加到16个): a value quoted for comparison. 结转上年, 上年结转 and 上年度遗留
+    # are carried into this year (a this-year count).
+    r"|(?P<previous>(?<!结转)(?:上年|去年|上一年度?|前一年)(?:同期|全年)?(?!度?结转|度?遗留)|(?:由|从)原来)"
+    r"|(?P<year>全年|本年度?|今年|年内|当年|现在|现有)"
+)
 
 
-def figure_scope(before: str, unit: str | None) -> str:
-    """The period a prose number counts, from the words before it in its sentence."""
+def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
+    """The period a prose number counts, from the words before it in its sentence; `year`
+    is the report's year, which tells this year's 2014年 from last year's 2013年."""
     if unit in ("%", "个百分点") and _RATE.search(before):
         return "rate"
     if _CHANGE.search(before):
         return "change"
-    clause = re.split(r"[，,：:]", before)[-1]
-    if _PREVIOUS.search(clause) and not re.search(r"全年|本年|今年", clause):
-        return "previous_year"
-    if _CUMULATIVE.search(before) and not re.search(r"全年累计|年内累计|本年累计", before):
-        return "cumulative"
-    return "year"
+    last = None
+    for last in _TIME.finditer(before):
+        pass
+    if last is None:
+        return "year"
+    kind = last.lastgroup
+    if kind == "cumulative_since" and last.start() >= 2 and before[last.start() - 2:last.start()] in ("今年", "本年"):
+        return "year"
+    if kind in ("since", "named") and year:
+        named = int(last.group(kind))
+        if kind == "since":
+            return "year" if named >= year else "cumulative"
+        return "previous_year" if named < year else "year"
+    return {"cumulative": "cumulative", "cumulative_since": "cumulative", "previous": "previous_year"}.get(kind, "year")
 
 
 def _value(match: re.Match) -> int | float | None:
@@ -225,7 +245,7 @@ def _value(match: re.Match) -> int | float | None:
     return parse_number(match.group("num") + (match.group("mult") or ""))
 
 
-def _line_hits(text: str, offset: int) -> list[_Hit]:
+def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
     hits: list[_Hit] = []
     prev_end = 0
     for match in FIGURE_RE.finditer(text):
@@ -254,7 +274,7 @@ def _line_hits(text: str, offset: int) -> list[_Hit]:
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
                         end=offset + match.end() - len(unit), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
-        figure.scope = figure_scope(text[sentence_start:start], unit)
+        figure.scope = figure_scope(text[sentence_start:start], unit, year)
         total = _TOTAL_WORD.search(raw)
         subject = _subject(text[sentence_start:start]) if total else ""
         subject = subject + total.group(0) if subject else ""
@@ -312,11 +332,12 @@ def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
             parent_by_unit[unit] = i
 
 
-def extract_text_figures(lines: list[tuple[int, str]]) -> list[Figure]:
-    """Figures of all prose lines, in reading order, with 其中-parts linked by index."""
+def extract_text_figures(lines: list[tuple[int, str]], year: int | None = None) -> list[Figure]:
+    """Figures of all prose lines, in reading order, with 其中-parts linked by index; `year`,
+    the report's year, dates the figures that name one."""
     figures: list[Figure] = []
     for offset, text in lines:
-        hits = _line_hits(text, offset)
+        hits = _line_hits(text, offset, year)
         _link_parts(hits, len(figures))
         figures.extend(h.figure for h in hits)
     return figures

@@ -1,0 +1,93 @@
+"""Classes of prose sentence (issue 8), each with invented sentences and hand-written figures.
+No sentence here is taken from a real report."""
+import pytest
+
+from pipeline.extract.keys import assign_keys, key_rules, qualify_parts
+from pipeline.extract.text import extract_text_figures, figure_scope
+from pipeline.extract.zeros import implicit_zeros
+
+
+def _figures(sentence: str, year: int | None = None):
+    figs = extract_text_figures([(0, sentence)], year)
+    qualify_parts(figs)
+    assign_keys(figs)
+    return figs
+
+
+def _keyed(sentence: str, year: int | None = None) -> dict[str, float]:
+    return {f.key: f.value for f in _figures(sentence, year) if f.key}
+
+
+# --- keys come from narrative_keys.yaml --------------------------------------------------
+
+def test_every_key_rule_is_read_from_the_key_file():
+    keys = [r.key for r in key_rules()]
+    assert "proactive.items" in keys and "requests.carried_over.total" in keys
+    assert keys.index("requests.carried_over.total") < keys.index("requests.new.total")
+
+
+@pytest.mark.parametrize(("sentence", "key", "value"), [
+    ("本年度共受理群众和企业提出的政府信息公开申请12件。", "requests.new.total", 12),
+    ("全年办理答复申请40件。", "requests.outcome.total.total", 40),
+    ("已依法办结申请19件。", "requests.outcome.total.total", 19),
+    ("结转上年度申请4件。", "requests.carried_over.total", 4),
+    ("结转至2017年办理2件。", "requests.carry_forward.total", 2),
+    ("我办主动公开政府信息的数量为88条。", "proactive.items", 88),
+    ("我乡主动公开政府信息件数为31件。", "proactive.items", 31),
+    ("公开本级制定的规范性文件9条。", "proactive.documents", 9),
+    ("我委全年主动公开政府資訊70条。".replace("資訊", "资讯"), "proactive.items", 70),
+])
+def test_common_phrasings_are_keyed(sentence: str, key: str, value: float):
+    assert _keyed(sentence).get(key) == value
+
+
+def test_withheld_information_items_are_not_refused_requests():
+    assert "requests.outcome.withheld.subtotal.total" not in _keyed("不予公开信息有25条，主要涉及内部事务。")
+    assert _keyed("不予公开3件。")["requests.outcome.withheld.subtotal.total"] == 3
+
+
+def test_reconsiderations_of_the_whole_county_are_not_disclosure_cases():
+    assert "review.total" not in _keyed("2016年全县共受理行政复议9件。")
+
+
+def test_a_part_is_never_the_total_of_answers():
+    keyed = _keyed("收到申请10件，其中按时答复8件。")
+    assert keyed.get("requests.new.total") == 10 and "requests.outcome.total.total" not in keyed
+
+
+# --- time scope --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sentence", "year", "scopes"), [
+    # the year named in the sentence decides, not only 上年/去年
+    ("2015年受理申请20件，2016年受理申请26件。", 2016, [(20, "previous_year"), (26, "year")]),
+    # the last time word before a number binds it: the 其中 part is this year's
+    ("截至2016年底，我县历年累计公开信息900条，其中2016年新增公开信息150条。", 2016,
+     [(900, "cumulative"), (150, "year")]),
+    # year-to-date is this year; since an earlier year is cumulative
+    ("2016年以来，我局累计发布信息300条。", 2016, [(300, "year")]),
+    ("2010年以来，我局累计发布信息3000条。", 2016, [(3000, "cumulative")]),
+    ("今年以来，共发布通知公告45条。", 2016, [(45, "year")]),
+    # a span of years is a catalogue of several years
+    ("编印2008年至2012年政府信息公开目录，收录信息1200条。", 2013, [(1200, "cumulative")]),
+    # to date, in total
+    ("目前我局总计公开信息5000条。", 2013, [(5000, "cumulative")]),
+    # a date is a point in time, not a year's count
+    ("我镇自2009年3月起开展此项工作，现有兼职人员4名。", 2012, [(4, "year")]),
+    # before and after
+    ("栏目由原来的6个增加到现在的11个。", 2014, [(6, "previous_year"), (11, "year")]),
+    # carried over from last year is handled this year
+    ("结转上年度申请2件。", 2014, [(2, "year")]),
+    # a change against a named year
+    ("网站排名较2013年上升15位。", 2014, [(15, "change")]),
+])
+def test_scope(sentence: str, year: int, scopes: list[tuple[float, str]]):
+    assert [(f.value, f.scope) for f in _figures(sentence, year)] == scopes
+
+
+def test_scope_without_the_reports_year_keeps_named_years_as_this_years():
+    assert figure_scope("2015年受理申请", "件") == "year"
+
+
+def test_previous_years_figure_does_not_take_the_key():
+    keyed = _keyed("2015年主动公开政府信息300条，2016年主动公开政府信息420条。", 2016)
+    assert keyed["proactive.items"] == 420
