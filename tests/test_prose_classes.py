@@ -91,3 +91,33 @@ def test_scope_without_the_reports_year_keeps_named_years_as_this_years():
 def test_previous_years_figure_does_not_take_the_key():
     keyed = _keyed("2015年主动公开政府信息300条，2016年主动公开政府信息420条。", 2016)
     assert keyed["proactive.items"] == 420
+
+
+# --- zeros stated in words ------------------------------------------------------------------
+
+def _zeros(text: str) -> dict[str, int]:
+    return {f.key: f.value for f in implicit_zeros([(0, text)], set())}
+
+
+def test_zeros_in_a_sentence_that_also_states_numbers():
+    found = _zeros("全年收到申请5件，均已按时答复，未发生行政复议和行政诉讼，未收取任何费用。")
+    assert found == {"review.total": 0, "litigation.total": 0, "fees.collected": 0}
+
+
+@pytest.mark.parametrize("text", ["本年度我所没有收到政府信息公开申请。", "2012年度没有依申请公开信息的情况。",
+                                  "今年未接到公民要求公开政府信息的申请。"])
+def test_no_request_received_is_zero_requests(text: str):
+    assert _zeros(text) == {"requests.new.total": 0}
+
+
+@pytest.mark.parametrize("text", ["2014年度没有关于信息公开的收费及减免情况。", "本年度没有因信息公开而产生的收费。"])
+def test_fee_nil_statements_with_words_between(text: str):
+    assert _zeros(text) == {"fees.collected": 0}
+
+
+def test_words_before_a_stated_number_are_no_zero():
+    assert "review.total" not in _zeros("本年度未收到申请，行政复议1件。")
+
+
+def test_negation_inside_another_word_is_no_zero():
+    assert _zeros("无论收到申请多少，均认真办理。") == {}
