@@ -11,26 +11,29 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 import jieba.posseg
+import yaml
 
 from pipeline.model import Figure
 from pipeline.numbers import parse_number
 
-UNITS = ["人次", "件次", "万元", "亿元", "元", "个百分点", "%", "件", "条", "项", "个", "名", "人", "户",
-         "期", "份", "篇", "场", "家", "所", "部", "套", "本", "册", "台", "张", "位", "起", "宗", "次", "栏", "处", "批次"]
+_UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
+_UNIT_SPEC = yaml.safe_load(_UNITS_FILE.read_text(encoding="utf-8"))
+UNITS: list[str] = _UNIT_SPEC["units"]
+_DIGITS_ONLY = set(_UNIT_SPEC["digits_only"])
+_NOT_AFTER_SINGLE_NUMERAL = set(_UNIT_SPEC["not_after_single_numeral"])
+_NOT_UNIT_AFTER: dict[str, str] = _UNIT_SPEC["not_unit_before"]
 _CN = "零〇一二两三四五六七八九十百千"
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+_SIZE_RE = "|".join(re.escape(u) for u in _UNIT_SPEC["size_prefixes"])
+# Not after digits, letters, 第 (ordinals), brackets (〔2019〕3号) or a hyphen (codes).
 FIGURE_RE = re.compile(
     rf"(?<![\d.A-Za-z第〔\[(（<-])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)"
-    rf"(?:(?P<mult>万|亿)(?!元))?(?P<approx>余|多)?(?P<unit>{_UNIT_RE})"
+    rf"(?:(?P<mult>万|亿)(?!元))?(?P<approx>余|多)?(?P<unit>(?P<size>{_SIZE_RE})?(?:{_UNIT_RE}))"
 )
-# A unit character that starts another word: 人民, 条例, 名称, 期间, 次序, 件事, 个工作日 ...
-_NOT_UNIT_AFTER = {"人": "民员", "条": "例款", "名": "称单", "期": "间限", "次": "序", "件": "事", "份": "额",
-                   "个": "工月季小", "部": "门分署", "本": "级机单部届年", "所": "属有在以", "家": "庭", "台": "账",
-                   "张": "贴", "处": "理罚室置", "项": "目", "起": "草诉来"}
-_SINGLE_CN_UNITS = {"件", "条", "起"}
 _PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达)$")
 
 CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
@@ -81,16 +84,18 @@ def _jieba() -> jieba.Tokenizer:
 
 def _is_figure(match: re.Match, text: str) -> bool:
     num, unit = match.group("num"), match.group("unit")
+    base = unit[len(match.group("size") or ""):]
     after = text[match.end():match.end() + 1]
-    if after and after in _NOT_UNIT_AFTER.get(unit[-1], "") and len(unit) == 1:
+    if after and len(base) == 1 and after in _NOT_UNIT_AFTER.get(base, ""):
         return False
     if num[0] in _CN:
-        if len(num) == 1 and unit not in _SINGLE_CN_UNITS:
+        if base in _DIGITS_ONLY or parse_number(num) is None:
             return False
-        if parse_number(num) is None:
+        if len(num) == 1 and (num == "一" or base in _NOT_AFTER_SINGLE_NUMERAL):
             return False
         before = text[max(0, match.start() - 1):match.start()]
-        if before in ("第", "周", "星", "初") or (before and before in _CN):
+        # 第三, 周五, 星期, 初二, 十八届三中全会, 五届四次
+        if before in ("第", "周", "星", "初", "届") or (before and before in _CN):
             return False
     return True
 
