@@ -121,3 +121,46 @@ def test_words_before_a_stated_number_are_no_zero():
 
 def test_negation_inside_another_word_is_no_zero():
     assert _zeros("无论收到申请多少，均认真办理。") == {}
+
+
+# --- counting units and what a number counts -------------------------------------------------
+
+def _quantities(sentence: str) -> list[tuple[float, str, str]]:
+    return [(f.value, f.unit, f.label) for f in _figures(sentence)]
+
+
+@pytest.mark.parametrize(("sentence", "value", "unit"), [
+    ("办事群众平均等候时间缩短为12分钟。", 12, "分钟"),
+    ("共梳理公开事项5大类64项。", 5, "大类"),
+    ("开展政策宣讲活动14场次。", 14, "场次"),
+    ("全年接听咨询电话37通。", 37, "通"),
+    ("门户网站设置7大板块。", 7, "大板块"),
+    ("在年度考评中得分91.5分。", 91.5, "分"),
+    ("信息量是上年的2.5倍。", 2.5, "倍"),
+    ("先后三次召开专题会议。", 3, "次"),
+])
+def test_units_off_the_old_list(sentence: str, value: float, unit: str):
+    assert (value, unit) in [(v, u) for v, u, _ in _quantities(sentence)]
+
+
+@pytest.mark.parametrize("sentence", ["这项工作十分重要。", "报告分为四个部分。", "会议传达了十九届五中全会精神。",
+                                      "我们一次性告知申请人。"])
+def test_words_that_look_like_counts_are_not(sentence: str):
+    assert _quantities(sentence) == []
+
+
+@pytest.mark.parametrize(("sentence", "label"), [
+    # numeral, unit, noun: the noun after the number is what is counted
+    ("目前共配备了3名专职工作人员。", "配备专职工作人员"),
+    ("我委专门配备了4名兼职信息员，负责日常工作。", "配备兼职信息员"),
+    ("并开辟了9个公共阅览点。", "开辟公共阅览点"),
+    # time words before the number say when, not what
+    ("年初、年中两次组织业务培训。", "组织业务培训"),
+])
+def test_noun_after_the_number(sentence: str, label: str):
+    assert _quantities(sentence)[0][2] == label
+
+
+def test_a_share_is_named_by_the_figure_before_it():
+    found = _quantities("公开财政类信息40条，占总体的比例为12.5%。")
+    assert found[1] == (12.5, "%", "公开财政类信息占比")

@@ -44,12 +44,21 @@ _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.�
 _QUOTED_LIST = re.compile(r"(?:(?:“[^”]{1,60}”[、，]?){2,}等?|“[^”]{1,60}”等)(?=[\u4e00-\u9fff])")
 _TOTAL_WORD = re.compile(r"共计|合计|总计")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
-_LEAD = re.compile(r"^(?:\d{4}年度?|全年|今年|本年度?|年内|当年|同年|截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
-                   r"我区|我市|我县|我局|我委|我办|我部门|本机关|本单位|我单位|我们|对全区|对全市|对全县|对|含|经统计|统计|为|享受|实际)+")
+# Words before what is counted that say when (2016年, 年初, 3月19日), who (我局, 本机关) or
+# how the clause links (此外, 其中, 共): none of them is part of the label.
+_LEAD = re.compile(r"^(?:\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|全年|今年|本年度?|年内|年初|年中|年底|年末|上半年|下半年|当年|同年|"
+                   r"截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
+                   r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|本机关|本单位|我单位|我们|对|含|经统计|统计|为)+")
 _TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
-_SUFFIX = re.compile(r"^(?!进行|予以|实行|完成|均|已|并|共)[\u4e00-\u9fff《》“”]{1,14}?(?=进行|予以|实行|完成|均|已|并|共|合计|其中|，|。|,|、|；|;|：|\s|$|\d|（|\(|）|\))")
+# Words that end the phrase after a number: a new predicate (进行, 予以, 均, 已 …) or a total.
+_PHRASE_STOPS = {"进行", "予以", "实行", "完成", "均", "已", "并", "共", "共计", "共有", "合计", "总计", "其中", "全部", "所有",
+                 "全体", "整体"}
 _GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数", "占", "占比", "比例", "比重"}
+# 占总体的比例为8.42%: a share of the figure before it, named by that figure.
+_SHARE = re.compile(r"^占(总体|全部|总数|总量|全年|全部信息)?的?(比例|比重)$")
+# 全区36个部门: an area word before a number says where, not what is counted.
+_AREA_TAIL = re.compile(r"(全区|全市|全县|全省|全镇|全乡|全州)$")
 _COUNT_VERBS = {"发布", "公开", "发放", "编发", "报送", "受理", "收到", "办理", "接受", "回应", "征求", "刊发", "制作", "召开",
                 "举办", "开展", "收取", "答复", "办结", "接待", "处理", "新增", "转办", "出台", "印发", "制发", "推送", "更新",
                 "上传", "录入", "审核", "组织", "公示", "解读", "培训"}
@@ -105,6 +114,7 @@ def _clean_label(raw: str) -> str:
     for _ in range(3):
         label = _LEAD.sub("", label).strip(" 、，,")
         label = _TRAIL.sub("", label).strip(" 、，,")
+        label = _AREA_TAIL.sub("", label)
     label = _QUOTED_LIST.sub("", label)
     return _ENUMERATION.sub(r"\1等", label)
 
@@ -142,17 +152,22 @@ def _cut_at_verb(label: str) -> str:
 
 
 def _noun_after(rest: str) -> str:
-    """The noun right after a number's unit (`2项依申请公开信息事项，` → 依申请公开信息事项);
-    without punctuation nearby, the leading nouns as jieba tags them (`79个社区全部设立…`)."""
-    found = _SUFFIX.match(rest)
-    if found:
-        return found.group(0)
-    nouns = []
-    for word, flag in _posseg().cut(rest[:16]):
-        if not flag.startswith("n") or word in ("全部", "所有", "全体", "整体"):
+    """The phrase right after a number's unit, up to the clause's end (`2项依申请公开信息事项，`
+    → 依申请公开信息事项); where none ends within 14 characters, only the leading nouns as
+    jieba tags them (`79个社区全部设立…` → 社区)."""
+    words: list[tuple[str, str]] = []
+    for word, flag in _posseg().cut(rest[:24]):
+        if word in _PHRASE_STOPS or not all(_HAN.match(c) or c in "《》“”" for c in word):
             break
-        nouns.append(word)
-    return "".join(nouns)
+        words.append((word, flag))
+        if sum(len(w) for w, _ in words) > 14:
+            nouns = []
+            for w, f in words:
+                if not f.startswith("n"):
+                    break
+                nouns.append(w)
+            return "".join(nouns)
+    return "".join(w for w, _ in words)
 
 
 _SCENE = re.compile(r"在([^，,。；在]{2,30})中[，,]$")
@@ -179,18 +194,31 @@ def _subject(sentence: str) -> str:
     return ""
 
 
-def _wants_noun(label: str) -> bool:
-    """Too little before the number to say what is counted (`聘请20名监督员`, `…的2项事项`)."""
-    return len(_HAN.findall(label)) <= 2 or label.endswith("的") or label in _COUNT_VERBS
+def _tagged(text: str) -> list[tuple[str, str]]:
+    return [(pair.word, pair.flag) for pair in _posseg().cut(text)]
 
 
-def _relative_label(prefix: str, noun: str) -> str:
-    """`办理…转来的2项依申请公开信息事项`: the counting verb plus the noun after the number;
-    other relative clauses (`编入目录的39个单位`) stay whole."""
-    words = _jieba().lcut(prefix)
-    if words and words[0] in _COUNT_VERBS:
-        return words[0] + noun
-    return prefix + noun
+def _wants_noun(label: str, noun: str) -> bool:
+    """The noun after the number says what is counted: too little stands before it
+    (`聘请20名监督员`), or a verb or preposition ends the words before it (`专门配备了2名…人员`,
+    `通过二种形式发布…`), or a relative clause (`编入目录的39个单位`)."""
+    if not noun:
+        return False
+    if len(_HAN.findall(label)) <= 2 or label.endswith("的") or label in _COUNT_VERBS:
+        return True
+    last = _tagged(label)[-1][1] if label else ""
+    return last.startswith(("v", "p")) and not last.startswith("vn")
+
+
+def _object_label(prefix: str, noun: str) -> str:
+    """Numeral, unit, noun: the noun is what is counted. The label keeps the verb that counts
+    it (`专门配备` → 配备全职工作人员) or a relative clause whole (`编入目录的单位`); a bare
+    preposition is dropped (`主要通过` → 形式发布政府信息)."""
+    if prefix.endswith("的") or len(_HAN.findall(prefix)) <= 2:
+        return prefix + noun
+    words = _tagged(prefix)
+    verb = next((i for i in range(len(words) - 1, -1, -1) if words[i][1].startswith("v")), None)
+    return noun if verb is None else "".join(w for w, _ in words[verb:]) + noun
 
 
 def _label_core(label: str) -> str:
@@ -284,8 +312,7 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         subject = _subject(text[sentence_start:start]) if total else ""
         subject = subject + total.group(0) if subject else ""
         hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject))
-        cleaned = _clean_label(raw)
-        takes_suffix = _wants_noun(cleaned)
+        takes_suffix = _wants_noun(figure.label, suffix)
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
             if text[prev_end] in ",，":
@@ -298,12 +325,10 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
 def _fill_labels(hits: list[_Hit], text: str) -> None:
     for i, hit in enumerate(hits):
         fig = hit.figure
-        if fig.label.endswith("的") and hit.suffix:
-            fig.label = _relative_label(fig.label, hit.suffix)
-        elif hit.suffix and _wants_noun(fig.label) and not fig.label.endswith("的"):
-            fig.label = fig.label + hit.suffix
-        elif fig.label in _GENERIC and i and hits[i - 1].sentence_start == hit.sentence_start:
-            fig.label = _label_core(hits[i - 1].figure.label) + fig.label
+        if _wants_noun(fig.label, hit.suffix):
+            fig.label = _cut_at_verb(_object_label(fig.label, hit.suffix))
+        elif (fig.label in _GENERIC or _SHARE.match(fig.label)) and i and hits[i - 1].sentence_start == hit.sentence_start:
+            fig.label = _label_core(hits[i - 1].figure.label) + ("占比" if _SHARE.match(fig.label) else fig.label)
         else:
             fig.label = _cut_at_verb(_drop_channel(fig.label))
     for i, hit in enumerate(hits):
