@@ -164,3 +164,13 @@ def test_noun_after_the_number(sentence: str, label: str):
 def test_a_share_is_named_by_the_figure_before_it():
     found = _quantities("公开财政类信息40条，占总体的比例为12.5%。")
     assert found[1] == (12.5, "%", "公开财政类信息占比")
+
+
+@pytest.mark.parametrize("sentence", ["按照《条例》第5至8条的规定执行。", "我县网站位列全市12位。",
+                                      "宣传“惠企十条”和“稳岗20条”政策。", "本报告共分6个部分。"])
+def test_ordinals_ranks_names_and_text_structure_are_not_figures(sentence: str):
+    assert _quantities(sentence) == []
+
+
+def test_a_change_of_rank_is_a_figure():
+    assert [(f.value, f.scope) for f in _figures("网站排名较上年上升8位。")] == [(8, "change")]

@@ -26,6 +26,7 @@ UNITS: list[str] = _UNIT_SPEC["units"]
 _DIGITS_ONLY = set(_UNIT_SPEC["digits_only"])
 _NOT_AFTER_SINGLE_NUMERAL = set(_UNIT_SPEC["not_after_single_numeral"])
 _NOT_UNIT_AFTER: dict[str, str] = _UNIT_SPEC["not_unit_before"]
+_NOT_COUNTS = tuple(_UNIT_SPEC["text_structure"])
 _CN = "零〇一二两三四五六七八九十百千"
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 _SIZE_RE = "|".join(re.escape(u) for u in _UNIT_SPEC["size_prefixes"])
@@ -91,18 +92,36 @@ def _jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
+# 《条例》第9至12条: the second number of an ordinal range is an ordinal too.
+_ORDINAL_RANGE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*(?:至|到|-|—|、|和)\s*$")
+# 位列全省13位, 排名第…: a rank, not a count (a change of rank, 上升102位, is kept).
+_RANK = re.compile(r"(位列|位居|名列|排名|排在|居)[^，,。；;\d]{0,6}$")
+
+
+def _in_quotes(before: str) -> bool:
+    """“创业富民30条”, 《…20条》: a number inside a quoted title is part of a name."""
+    sentence = SENTENCE_BREAK.split(before)[-1]
+    return (sentence.count("“") > sentence.count("”") or sentence.count('"') % 2 == 1
+            or sentence.count("《") > sentence.count("》"))
+
+
 def _is_figure(match: re.Match, text: str) -> bool:
     num, unit = match.group("num"), match.group("unit")
     base = unit[len(match.group("size") or ""):]
     after = text[match.end():match.end() + 1]
     if after and len(base) == 1 and after in _NOT_UNIT_AFTER.get(base, ""):
         return False
+    if text.startswith(_NOT_COUNTS, match.end()):
+        return False
+    before = text[max(0, match.start() - 40):match.start()]
+    if _ORDINAL_RANGE.search(before) or (base in ("位", "名") and _RANK.search(before)) or _in_quotes(before):
+        return False
     if num[0] in _CN:
         if base in _DIGITS_ONLY or parse_number(num) is None:
             return False
         if len(num) == 1 and (num == "一" or base in _NOT_AFTER_SINGLE_NUMERAL):
             return False
-        before = text[max(0, match.start() - 1):match.start()]
+        before = before[-1:]
         # 第三, 周五, 星期, 初二, 十八届三中全会, 五届四次
         if before in ("第", "周", "星", "初", "届") or (before and before in _CN):
             return False
