@@ -114,7 +114,7 @@ def _is_figure(match: re.Match, text: str) -> bool:
     if text.startswith(_NOT_COUNTS, match.end()):
         return False
     before = text[max(0, match.start() - 40):match.start()]
-    if _ORDINAL_RANGE.search(before) or (base in ("位", "名") and _RANK.search(before)) or _in_quotes(before):
+    if _ORDINAL_RANGE.search(before) or (base in ("位", "名") and _RANK.search(before) and not _CHANGE.search(before)) or _in_quotes(before):
         return False
     if num[0] in _CN:
         if base in _DIGITS_ONLY or parse_number(num) is None:
