@@ -174,3 +174,24 @@ def test_ordinals_ranks_names_and_text_structure_are_not_figures(sentence: str):
 
 def test_a_change_of_rank_is_a_figure():
     assert [(f.value, f.scope) for f in _figures("网站排名较上年上升8位。")] == [(8, "change")]
+
+
+# --- 其中 parts -------------------------------------------------------------------------------
+
+def _parents(sentence: str) -> list[tuple[float, float | None]]:
+    figs = _figures(sentence)
+    return [(f.value, figs[f.part_of].value if f.part_of is not None else None) for f in figs]
+
+
+def test_parts_hang_on_the_total_not_on_the_change_after_it():
+    assert _parents("全年共发布信息420条，比上年增加35条，其中工作动态300条、通知公告120条。") == [
+        (420, None), (35, None), (300, 420), (120, 420)]
+
+
+def test_parts_hang_on_the_total_not_on_the_bracketed_figure():
+    assert _parents("收到申请9件（含上年结转2件），其中同意公开6件。") == [(9, None), (2, None), (6, 9)]
+
+
+def test_a_count_after_a_scene_keeps_its_own_words():
+    figs = _figures("在已办结的申请中，予以公开21件。")
+    assert (figs[0].label, figs[0].key) == ("予以公开", "requests.outcome.granted.total")

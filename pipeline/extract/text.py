@@ -75,6 +75,7 @@ class _Hit:
     parent_hint: bool
     parts_end: int | None = None
     subject: str = ""
+    in_parens: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -193,10 +194,11 @@ _SCENE = re.compile(r"在([^，,。；在]{2,30})中[，,]$")
 _TIME_WORDS = re.compile(r"\d{4}年度?|[一二三四]个季度|第[一二三四]季度|上半年|下半年|全年|年度")
 
 
-def _scene(before: str, raw: str) -> str:
-    """`在…检查抽查中，合格率均为100%`: a bare rate names its scene from the clause before."""
+def _scene(before: str, raw: str, unit: str) -> str:
+    """`在…检查抽查中，合格率均为100%`: a bare rate names its scene from the clause before. A
+    count keeps its own words (在已办结的申请中，予以公开50件 counts 予以公开)."""
     found = _SCENE.search(before)
-    if not found or len(_HAN.findall(_clean_label(raw))) > 4:
+    if unit != "%" or not found or len(_HAN.findall(_clean_label(raw))) > 4:
         return raw
     return _TIME_WORDS.sub("", found.group(1)) + raw
 
@@ -314,7 +316,7 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         seg_start = max(clause_start, prev_end)
         raw = text[seg_start:start]
         approx = bool(match.group("approx")) or bool(_PREFIX_APPROX.search(raw))
-        raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw))
+        raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw), match.group("unit"))
         before = text[max(sentence_start, prev_end):start]
         parent_hint = "其中" in before
         parts_end = None
@@ -330,7 +332,7 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         total = _TOTAL_WORD.search(raw)
         subject = _subject(text[sentence_start:start]) if total else ""
         subject = subject + total.group(0) if subject else ""
-        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject))
+        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject, paren is not None))
         takes_suffix = _wants_noun(figure.label, suffix)
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
@@ -361,8 +363,14 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
             hit.figure.label = same[0].figure.label
 
 
+def _can_have_parts(hit: _Hit) -> bool:
+    """共计386条，比上年增加56条，其中…: a change, a rate or last year's value has no 其中-parts;
+    nor has a figure in brackets (收到申请7件（含上年结转1件），其中…)."""
+    return hit.figure.scope in ("year", "cumulative") and not hit.in_parens
+
+
 def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
-    """A figure after 其中 is part of the last figure with the same unit before 其中."""
+    """A figure after 其中 is part of the last figure with the same unit before 其中 that can have parts."""
     parent_by_unit: dict[str, int] = {}
     sentence = None
     in_parts = False
@@ -377,7 +385,7 @@ def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
         unit = hit.figure.unit or ""
         if in_parts and unit in parent_by_unit:
             hit.figure.part_of = figures_offset + parent_by_unit[unit]
-        elif not in_parts:
+        elif not in_parts and _can_have_parts(hit):
             parent_by_unit[unit] = i
 
 
