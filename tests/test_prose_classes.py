@@ -195,3 +195,25 @@ def test_parts_hang_on_the_total_not_on_the_bracketed_figure():
 def test_a_count_after_a_scene_keeps_its_own_words():
     figs = _figures("在已办结的申请中，予以公开21件。")
     assert (figs[0].label, figs[0].key) == ("予以公开", "requests.outcome.granted.total")
+
+
+# --- numbers without a counting unit ----------------------------------------------------------
+
+@pytest.mark.parametrize(("sentence", "value", "approx"), [
+    ("政务微博粉丝数21846，", 21846, False),
+    ("客户端下载量达3.2万，", 32000, False),
+    ("公众号关注用户已突破120万。", 1_200_000, True),
+])
+def test_count_named_by_its_noun(sentence: str, value: float, approx: bool):
+    [fig] = _figures(sentence)
+    assert (fig.value, fig.unit, fig.approx) == (value, None, approx)
+
+
+@pytest.mark.parametrize("sentence", ["邮政编码为215000。", "咨询电话为0512-66001234。", "文号为12，"])
+def test_codes_without_a_unit_are_no_counts(sentence: str):
+    assert _figures(sentence) == []
+
+
+def test_approximate_from_the_word_after():
+    [fig] = _figures("办结率达98%以上。")
+    assert (fig.value, fig.approx) == (98, True)

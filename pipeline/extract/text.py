@@ -35,7 +35,16 @@ FIGURE_RE = re.compile(
     rf"(?<![\d.A-Za-z第〔\[(（<-])(?P<num>\d+(?:,\d{{3}})*(?:\.\d+)?|[{_CN}]+)"
     rf"(?:(?P<mult>万|亿)(?!元))?(?P<approx>余|多)?(?P<unit>(?P<size>{_SIZE_RE})?(?:{_UNIT_RE}))"
 )
-_PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达)$")
+_PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达|突破)$")
+# 95%以上, 200人左右: approximate from the word after.
+_SUFFIX_APPROX = ("以上", "左右")
+# 粉丝数54373, 访问量12万, 用户已突破550万: a count named by its noun, without a counting unit.
+# The number stands after 数/量 (and a verb of reaching), or after such a verb with 万/亿, and
+# ends its clause; anything else without a unit (years, codes, phone numbers) is no figure.
+_BARE_COUNT = re.compile(r"(?<=[数量达破过逾为])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<approx>余|多)?"
+                         r"(?P<size>)(?P<unit>)(?=[，,。；;、）)]|\s|$)")
+_BARE_NOUN = re.compile(r"(数|量)(已|共|累计|即)?(达到|达|为|突破|超过|逾)?$")
+_BARE_VERB = re.compile(r"(达到|达|突破|超过|逾)$")
 
 CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
 _OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
@@ -50,10 +59,10 @@ _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 _LEAD = re.compile(r"^(?:\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|全年|今年|本年度?|年内|年初|年中|年底|年末|上半年|下半年|当年|同年|"
                    r"截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
                    r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|本机关|本单位|我单位|我们|对|含|经统计|统计|为)+")
-_TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
+_TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|已|即|突破|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
 # Words that end the phrase after a number: a new predicate (进行, 予以, 均, 已 …) or a total.
-_PHRASE_STOPS = {"进行", "予以", "实行", "完成", "均", "已", "并", "共", "共计", "共有", "合计", "总计", "其中", "全部", "所有",
+_PHRASE_STOPS = {"进行", "予以", "实行", "完成", "均", "已", "并", "共", "共计", "共有", "合计", "总计", "其中", "即", "即达", "达", "达到", "突破", "全部", "所有",
                  "全体", "整体"}
 _GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数", "占", "占比", "比例", "比重"}
 # 占总体的比例为8.42%: a share of the figure before it, named by that figure.
@@ -104,6 +113,18 @@ def _in_quotes(before: str) -> bool:
     sentence = SENTENCE_BREAK.split(before)[-1]
     return (sentence.count("“") > sentence.count("”") or sentence.count('"') % 2 == 1
             or sentence.count("《") > sentence.count("》"))
+
+
+def _is_bare_count(match: re.Match, text: str) -> bool:
+    before = text[max(0, match.start() - 8):match.start()]
+    return bool(_BARE_NOUN.search(before) or (match.group("mult") and _BARE_VERB.search(before)))
+
+
+def _numbers(text: str) -> list[re.Match]:
+    """Numbers with a counting unit, and counts named by their noun, in reading order."""
+    found = list(FIGURE_RE.finditer(text))
+    bare = [m for m in _BARE_COUNT.finditer(text) if _is_bare_count(m, text)]
+    return sorted(found + bare, key=lambda m: m.start())
 
 
 def _is_figure(match: re.Match, text: str) -> bool:
@@ -302,7 +323,7 @@ def _value(match: re.Match) -> int | float | None:
 def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
     hits: list[_Hit] = []
     prev_end = 0
-    for match in FIGURE_RE.finditer(text):
+    for match in _numbers(text):
         if not _is_figure(match, text):
             continue
         value = _value(match)
@@ -315,7 +336,7 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         sentence_start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
         seg_start = max(clause_start, prev_end)
         raw = text[seg_start:start]
-        approx = bool(match.group("approx")) or bool(_PREFIX_APPROX.search(raw))
+        approx = bool(match.group("approx") or _PREFIX_APPROX.search(raw)) or text.startswith(_SUFFIX_APPROX, match.end())
         raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw), match.group("unit"))
         before = text[max(sentence_start, prev_end):start]
         parent_hint = "其中" in before
@@ -324,9 +345,9 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
             close = re.compile(r"[）)]").search(text, start)
             parts_end = offset + close.start() if close else None
         suffix = _noun_after(text[match.end():])
-        unit = match.group("unit")
+        unit = match.group("unit") or None
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
-                        end=offset + match.end() - len(unit), approx=approx)
+                        end=offset + match.end(), approx=approx)
         figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
         figure.scope = figure_scope(text[sentence_start:start], unit, year)
         total = _TOTAL_WORD.search(raw)
