@@ -217,3 +217,10 @@ def test_codes_without_a_unit_are_no_counts(sentence: str):
 def test_approximate_from_the_word_after():
     [fig] = _figures("办结率达98%以上。")
     assert (fig.value, fig.approx) == (98, True)
+
+
+def test_a_figure_printed_again_is_kept_once():
+    figs = extract_text_figures([(0, "全县主动公开政府信息3120条，受理申请15件。"),
+                                 (40, "2015年全县主动公开政府信息3120条，其中网站发布3120条。")])
+    assert [(f.value, f.start) for f in figs] == [(3120, 10), (15, 20), (3120, 67)]
+    assert figs[2].part_of == 0

@@ -410,12 +410,40 @@ def _link_parts(hits: list[_Hit], figures_offset: int) -> None:
             parent_by_unit[unit] = i
 
 
+def _shares_run(a: str, b: str, length: int = 4) -> bool:
+    a, b = "".join(_HAN.findall(a)), "".join(_HAN.findall(b))
+    return any(a[i:i + length] in b for i in range(len(a) - length + 1))
+
+
+def _restated(hit: _Hit, earlier: list[Figure]) -> int | None:
+    """全区主动公开政府信息5713条 in the overview and again in section 二: the same figure
+    printed twice (same value, unit and period, labels sharing four characters) is one
+    figure; the index of the earlier one. A 其中-part may equal its total, so it is never a
+    restatement."""
+    fig = hit.figure
+    if hit.parent_hint:
+        return None
+    return next((i for i, e in enumerate(earlier) if e.value == fig.value and e.unit == fig.unit
+                 and e.scope == fig.scope and _shares_run(e.label, fig.label)), None)
+
+
 def extract_text_figures(lines: list[tuple[int, str]], year: int | None = None) -> list[Figure]:
     """Figures of all prose lines, in reading order, with 其中-parts linked by index; `year`,
-    the report's year, dates the figures that name one."""
+    the report's year, dates the figures that name one. A figure printed again is kept once,
+    and parts of the restatement hang on the first print."""
     figures: list[Figure] = []
     for offset, text in lines:
         hits = _line_hits(text, offset, year)
-        _link_parts(hits, len(figures))
-        figures.extend(h.figure for h in hits)
+        base = len(figures)
+        _link_parts(hits, base)
+        index: dict[int, int] = {}
+        for i, hit in enumerate(hits):
+            earlier = _restated(hit, figures[:base])
+            if earlier is None:
+                index[base + i] = len(figures)
+                figures.append(hit.figure)
+            else:
+                index[base + i] = earlier
+        for fig in figures[base:]:
+            fig.part_of = index.get(fig.part_of, fig.part_of) if fig.part_of is not None else None
     return figures
