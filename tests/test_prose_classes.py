@@ -224,3 +224,10 @@ def test_a_figure_printed_again_is_kept_once():
                                  (40, "2015年全县主动公开政府信息3120条，其中网站发布3120条。")])
     assert [(f.value, f.start) for f in figs] == [(3120, 10), (15, 20), (3120, 67)]
     assert figs[2].part_of == 0
+
+
+def test_both_ends_of_a_change_count_the_subject_before_it():
+    figs = _figures("窗口平均办理时间由25分钟缩短至10分钟，", 2016)
+    assert [(f.label, f.value, f.unit) for f in figs] == [("窗口平均办理时间", 25, "分钟"), ("窗口平均办理时间", 10, "分钟")]
+    figs = _figures("网站信息量由2015年的900条增加到2016年的1300条。", 2016)
+    assert [(f.label, f.value, f.scope) for f in figs] == [("网站信息量", 900, "previous_year"), ("网站信息量", 1300, "year")]

@@ -236,6 +236,20 @@ def _subject(sentence: str) -> str:
     return ""
 
 
+# 等候时间由40分钟缩短至15分钟, 信息发布量由2013年的1128条增加到2014年的1887条: both numbers
+# count the subject before 由/从.
+_SHIFT = r"(?:增加|提高|提升|减少|下降|降低|上升|缩短|延长|扩大|压缩)(?:到|至|为)"
+_FROM = re.compile(r"([^，,。；;]{2,20}?)(?:由|从)[^，,。；;由从]{0,12}$")
+_TO = re.compile(rf"([^，,。；;]{{2,20}}?)(?:由|从)[^，,。；;]{{0,30}}?{_SHIFT}[^，,。；;]{{0,12}}$")
+_SHIFT_NEXT = re.compile(rf"\s*{_SHIFT}")
+
+
+def _shift_subject(clause: str, after: str) -> str | None:
+    """The subject of a 由A…到B change, for A (a shift follows it) and for B."""
+    found = _TO.search(clause) or (_FROM.search(clause) if _SHIFT_NEXT.match(after) else None)
+    return found.group(1) if found else None
+
+
 def _tagged(text: str) -> list[tuple[str, str]]:
     return [(pair.word, pair.flag) for pair in _posseg().cut(text)]
 
@@ -335,7 +349,8 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         clause_start = paren.start() + 1 if paren else clause_start
         sentence_start = max((m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)), default=0)
         seg_start = max(clause_start, prev_end)
-        raw = text[seg_start:start]
+        shifted = _shift_subject(text[clause_start:start], text[match.end():match.end() + 6])
+        raw = shifted if shifted else text[seg_start:start]
         approx = bool(match.group("approx") or _PREFIX_APPROX.search(raw)) or text.startswith(_SUFFIX_APPROX, match.end())
         raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw), match.group("unit"))
         before = text[max(sentence_start, prev_end):start]
