@@ -46,11 +46,12 @@ CREATE TABLE IF NOT EXISTS regions (
 
 -- One value per report and key: a table cell wins over a prose repeat, an explicit figure
 -- over a zero stated in words. Only figures of the report's year count (scope year; rows
--- loaded before scope existed are NULL and were all this-year figures).
+-- loaded before scope existed are NULL and were all this-year figures), and cumulative ones
+-- under their own `.cumulative` keys (proactive.items.cumulative), a separate series.
 CREATE OR REPLACE VIEW metric_values AS
 SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key, f.value, f.unit, f.source, r.report_id
 FROM figures f JOIN reports r USING (report_id)
-WHERE f.key IS NOT NULL AND coalesce(f.scope, 'year') = 'year'
+WHERE f.key IS NOT NULL AND (coalesce(f.scope, 'year') = 'year' OR (f.scope = 'cumulative' AND f.key LIKE '%.cumulative'))
 QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
                            ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
 

@@ -231,3 +231,8 @@ def test_both_ends_of_a_change_count_the_subject_before_it():
     assert [(f.label, f.value, f.unit) for f in figs] == [("窗口平均办理时间", 25, "分钟"), ("窗口平均办理时间", 10, "分钟")]
     figs = _figures("网站信息量由2015年的900条增加到2016年的1300条。", 2016)
     assert [(f.label, f.value, f.scope) for f in figs] == [("网站信息量", 900, "previous_year"), ("网站信息量", 1300, "year")]
+
+
+def test_a_running_total_takes_its_own_cumulative_key():
+    keyed = _keyed("截至2016年底，全县累计主动公开政府信息8600条，其中本年度新增主动公开政府信息1200条。", 2016)
+    assert keyed == {"proactive.items.cumulative": 8600, "proactive.items": 1200}

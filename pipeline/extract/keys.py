@@ -1,5 +1,5 @@
 """Canonical keys for prose figures (narrative_keys.yaml): the label says what is counted,
-the unit says how. The first figure in reading order takes a key; later repeats stay
+the unit says how, the scope for which period (only this year's figures take this-year keys). The first figure in reading order takes a key; later repeats stay
 unkeyed so one report gives one value per key."""
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ class KeyRule:
     accepts: re.Pattern
     refuses: re.Pattern | None
     whole: bool
+    scope: str
 
     def takes(self, fig: Figure, label: str) -> bool:
-        if fig.unit not in self.units or (self.whole and fig.part_of is not None):
+        if fig.scope != self.scope or fig.unit not in self.units or (self.whole and fig.part_of is not None):
             return False
         return bool(self.accepts.search(label)) and not (self.refuses and self.refuses.search(label))
 
@@ -31,7 +32,8 @@ class KeyRule:
 def key_rules() -> tuple[KeyRule, ...]:
     """The keys of narrative_keys.yaml that say what they accept, in the file's order."""
     return tuple(KeyRule(item["key"], frozenset(item["units"]), re.compile(item["accepts"]),
-                         re.compile(item["refuses"]) if item.get("refuses") else None, bool(item.get("whole")))
+                         re.compile(item["refuses"]) if item.get("refuses") else None, bool(item.get("whole")),
+                         item.get("scope", "year"))
                  for item in narrative_keys()["keys"] if "accepts" in item)
 
 
@@ -73,8 +75,8 @@ def qualify_parts(figures: list[Figure]) -> None:
 def assign_keys(figures: list[Figure], taken: set[str] | None = None) -> None:
     taken = set() if taken is None else taken
     for fig in figures:
-        if fig.key or fig.source == "table" or fig.scope != "year":
-            continue  # only this year's figures take this-year keys
+        if fig.key or fig.source == "table":
+            continue
         label = key_label(fig.label)
         rule = next((r for r in key_rules() if r.key not in taken and r.takes(fig, label)), None)
         if rule:

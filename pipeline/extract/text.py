@@ -292,8 +292,8 @@ _CHANGE = re.compile(r"(比|较|同比)(上年|去年|上一年|前一年|\d{4}�
 # before a number decides. Alternatives are tried left to right at each position, so a
 # 截至…累计 phrase is read whole before the year inside it.
 _TIME = re.compile(
-    # since records began: 历年, 建站以来, 2003年——2009年, 截至2015年底…累计, 目前总计
-    r"(?P<cumulative>历年|至今|迄今|\d{4}年?\s*[—–\-~～至到]+\s*\d{4}年|(?:截至|截止)[^，,。；;]{0,20}累计|目前[^，,。；;]{0,12}(?:总计|累计))"
+    # since records began: 历年, 建站以来, 2003年——2009年, 截至2015年底，…累计, 目前总计
+    r"(?P<cumulative>历年|至今|迄今|\d{4}年?\s*[—–\-~～至到]+\s*\d{4}年|(?:截至|截止)[^。；;]{0,24}?累计|目前[^，,。；;]{0,12}(?:总计|累计))"
     # 2019年以来 is year-to-date in a 2019 report, since records began in a later one
     r"|(?P<since>\d{4})年以来"
     r"|(?P<cumulative_since>以来)"
