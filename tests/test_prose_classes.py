@@ -236,3 +236,7 @@ def test_both_ends_of_a_change_count_the_subject_before_it():
 def test_a_running_total_takes_its_own_cumulative_key():
     keyed = _keyed("截至2016年底，全县累计主动公开政府信息8600条，其中本年度新增主动公开政府信息1200条。", 2016)
     assert keyed == {"proactive.items.cumulative": 8600, "proactive.items": 1200}
+
+
+def test_a_multiple_compares_two_periods():
+    assert [(f.value, f.scope) for f in _figures("全年发布量是上年的2.5倍。", 2016)] == [(2.5, "rate")]

@@ -311,6 +311,8 @@ def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
     is the report's year, which tells this year's 2014年 from last year's 2013年."""
     if unit in ("%", "个百分点") and _RATE.search(before):
         return "rate"
+    if unit == "倍":
+        return "rate"  # 是上年的1.5倍, 增长2倍: a multiple compares two periods
     if _CHANGE.search(before):
         return "change"
     last = None
