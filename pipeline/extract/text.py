@@ -62,8 +62,8 @@ _LEAD = re.compile(r"^(?:\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|全年|今年|�
 _TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|已|即|突破|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
 # Words that end the phrase after a number: a new predicate (进行, 予以, 均, 已 …) or a total.
-_PHRASE_STOPS = {"进行", "予以", "实行", "完成", "均", "已", "并", "共", "共计", "共有", "合计", "总计", "其中", "即", "即达", "达", "达到", "突破", "全部", "所有",
-                 "全体", "整体"}
+_PHRASE_STOPS = {"进行", "予以", "实行", "完成", "均", "已", "并", "共", "共计", "共有", "合计", "总计", "其中",
+                 "即", "即达", "达", "达到", "突破", "全部", "所有", "全体", "整体"}
 _GENERIC = {"金额", "资金", "人数", "数量", "人", "总数", "总额", "数", "占", "占比", "比例", "比重"}
 # 占总体的比例为8.42%: a share of the figure before it, named by that figure.
 _SHARE = re.compile(r"^占(总体|全部|总数|总量|全年|全部信息)?的?(比例|比重)$")
@@ -116,6 +116,7 @@ def _in_quotes(before: str) -> bool:
 
 
 def _is_bare_count(match: re.Match, text: str) -> bool:
+    """A number without a unit counts only after 数/量 (粉丝数54373) or, with 万/亿, after a verb of reaching."""
     before = text[max(0, match.start() - 8):match.start()]
     return bool(_BARE_NOUN.search(before) or (match.group("mult") and _BARE_VERB.search(before)))
 
@@ -127,16 +128,20 @@ def _numbers(text: str) -> list[re.Match]:
     return sorted(found + bare, key=lambda m: m.start())
 
 
+def _names_no_count(before: str, unit: str) -> bool:
+    """An ordinal range, a rank or a quoted title, from the words before the number."""
+    rank = unit in ("位", "名") and _RANK.search(before) and not _CHANGE.search(before)
+    return bool(_ORDINAL_RANGE.search(before) or rank or _in_quotes(before))
+
+
 def _is_figure(match: re.Match, text: str) -> bool:
     num, unit = match.group("num"), match.group("unit")
     base = unit[len(match.group("size") or ""):]
     after = text[match.end():match.end() + 1]
     if after and len(base) == 1 and after in _NOT_UNIT_AFTER.get(base, ""):
         return False
-    if text.startswith(_NOT_COUNTS, match.end()):
-        return False
     before = text[max(0, match.start() - 40):match.start()]
-    if _ORDINAL_RANGE.search(before) or (base in ("位", "名") and _RANK.search(before) and not _CHANGE.search(before)) or _in_quotes(before):
+    if text.startswith(_NOT_COUNTS, match.end()) or _names_no_count(before, base):
         return False
     if num[0] in _CN:
         if base in _DIGITS_ONLY or parse_number(num) is None:
@@ -315,11 +320,10 @@ def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
         return "rate"  # 是上年的1.5倍, 增长2倍: a multiple compares two periods
     if _CHANGE.search(before):
         return "change"
-    last = None
-    for last in _TIME.finditer(before):
-        pass
-    if last is None:
+    marks = list(_TIME.finditer(before))
+    if not marks:
         return "year"
+    last = marks[-1]
     kind = last.lastgroup
     if kind == "cumulative_since" and last.start() >= 2 and before[last.start() - 2:last.start()] in ("今年", "本年"):
         return "year"
@@ -363,9 +367,9 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
             parts_end = offset + close.start() if close else None
         suffix = _noun_after(text[match.end():])
         unit = match.group("unit") or None
+        printed = len(match.group("num")) + len(match.group("mult") or "")
         figure = Figure(label=_clean_label(raw), value=value, unit=unit, start=offset + start,
-                        end=offset + match.end(), approx=approx)
-        figure.end = offset + start + len(match.group("num")) + len(match.group("mult") or "")
+                        end=offset + start + printed, approx=approx)
         figure.scope = figure_scope(text[sentence_start:start], unit, year)
         total = _TOTAL_WORD.search(raw)
         subject = _subject(text[sentence_start:start]) if total else ""
