@@ -46,8 +46,9 @@ def test_withheld_information_items_are_not_refused_requests():
     assert _keyed("不予公开3件。")["requests.outcome.withheld.subtotal.total"] == 3
 
 
-def test_reconsiderations_of_the_whole_county_are_not_disclosure_cases():
-    assert "review.total" not in _keyed("2016年全县共受理行政复议9件。")
+@pytest.mark.parametrize("sentence", ["2016年全县共受理行政复议9件。", "本机关受理行政复议申请6件。"])
+def test_reconsiderations_decided_as_review_body_are_not_disclosure_cases(sentence: str):
+    assert "review.total" not in _keyed(sentence)
 
 
 def test_a_part_is_never_the_total_of_answers():
@@ -144,7 +145,7 @@ def test_units_off_the_old_list(sentence: str, value: float, unit: str):
 
 
 @pytest.mark.parametrize("sentence", ["这项工作十分重要。", "报告分为四个部分。", "会议传达了十九届五中全会精神。",
-                                      "我们一次性告知申请人。"])
+                                      "我们一次性告知申请人。", "属于三类涉密信息。"])
 def test_words_that_look_like_counts_are_not(sentence: str):
     assert _quantities(sentence) == []
 
@@ -209,7 +210,8 @@ def test_count_named_by_its_noun(sentence: str, value: float, approx: bool):
     assert (fig.value, fig.unit, fig.approx) == (value, None, approx)
 
 
-@pytest.mark.parametrize("sentence", ["邮政编码为215000。", "咨询电话为0512-66001234。", "文号为12，"])
+@pytest.mark.parametrize("sentence", ["邮政编码为215000。", "咨询电话为0512-66001234。", "文号为12，",
+                                      "本年新收政府信息公开申请数量12 0 0 1"])
 def test_codes_without_a_unit_are_no_counts(sentence: str):
     assert _figures(sentence) == []
 

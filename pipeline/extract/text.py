@@ -40,9 +40,9 @@ _PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达|突破)$"
 _SUFFIX_APPROX = ("以上", "左右")
 # 粉丝数54373, 访问量12万, 用户已突破550万: a count named by its noun, without a counting unit.
 # The number stands after 数/量 (and a verb of reaching), or after such a verb with 万/亿, and
-# ends its clause; anything else without a unit (years, codes, phone numbers) is no figure.
+# ends its clause (not a table row flattened into a line: 申请数量21 0 0); anything else without a unit (years, codes, phone numbers) is no figure.
 _BARE_COUNT = re.compile(r"(?<=[数量达破过逾为])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<approx>余|多)?"
-                         r"(?P<size>)(?P<unit>)(?=[，,。；;、）)]|\s|$)")
+                         r"(?P<size>)(?P<unit>)(?=[，,。；;、）)]|\s(?!\s*\d)|$)")
 _BARE_NOUN = re.compile(r"(数|量)(已|共|累计|即)?(达到|达|为|突破|超过|逾)?$")
 _BARE_VERB = re.compile(r"(达到|达|突破|超过|逾)$")
 
@@ -54,11 +54,12 @@ _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.�
 _QUOTED_LIST = re.compile(r"(?:(?:“[^”]{1,60}”[、，]?){2,}等?|“[^”]{1,60}”等)(?=[\u4e00-\u9fff])")
 _TOTAL_WORD = re.compile(r"共计|合计|总计")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
-# Words before what is counted that say when (2016年, 年初, 3月19日), who (我局, 本机关) or
+# Words before what is counted that say when (2016年, 年初, 3月19日), who or where (我局, 全区) or
 # how the clause links (此外, 其中, 共): none of them is part of the label.
 _LEAD = re.compile(r"^(?:\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|全年|今年|本年度?|年内|年初|年中|年底|年末|上半年|下半年|当年|同年|"
                    r"截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
-                   r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|本机关|本单位|我单位|我们|对|含|经统计|统计|为)+")
+                   r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|本机关|本单位|我单位|我们|全区|全市|全县|全省|全镇|全乡|"
+                   r"对|含|经统计|统计|为)+")
 _TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|已|即|突破|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
 # Words that end the phrase after a number: a new predicate (进行, 予以, 均, 已 …) or a total.
