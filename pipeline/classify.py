@@ -139,8 +139,15 @@ def is_annual_report(doc: Document, title: str | None) -> tuple[bool, str]:
     return False, "no report title and too few report sections"
 
 
+# A development zone or park is run by its management committee, not a people's government.
+_ZONE = re.compile(r"(园|园区|开发区|高新区|实验区|示范区)$")  # 浦东新区 has a people's government
+
+
 def _government(issuer: str | None) -> str | None:
-    """A bare area name (淮安市淮安区) is how reports refer to their government."""
+    """A bare area name (淮安市淮安区) is how reports refer to their government; a bare zone
+    name (台创园, 某某经济开发区) to its management committee."""
+    if issuer and _ZONE.search(issuer):
+        return issuer + "管理委员会"
     if issuer and re.search(r"(省|市|区|县|旗|州|镇|乡)$", issuer):
         return issuer + "人民政府"
     return issuer

@@ -186,3 +186,9 @@ def test_source_issuer_wins_over_an_unplaced_title() -> None:
     info = classify(doc(["本机关2022年政府信息公开工作年度报告"] + NARRATIVE_BODY),
                     issuer_hint="沭阳县人民政府", adcode_hint="321322")
     assert info.issuer == "沭阳县人民政府"
+
+
+@pytest.mark.parametrize(("title", "issuer"), [("某某产业园2017年信息公开报告", "某某产业园管理委员会"),
+                                                ("浦东新区2012年政府信息公开工作年度报告", "上海市浦东新区人民政府")])
+def test_a_bare_zone_name_is_its_management_committee(title: str, issuer: str) -> None:
+    assert classify(doc([title] + NARRATIVE_BODY)).issuer == issuer
