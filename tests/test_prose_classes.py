@@ -242,3 +242,23 @@ def test_a_running_total_takes_its_own_cumulative_key():
 
 def test_a_multiple_compares_two_periods():
     assert [(f.value, f.scope) for f in _figures("全年发布量是上年的2.5倍。", 2016)] == [(2.5, "rate")]
+
+
+def test_a_part_named_only_by_new_counts_what_its_total_counts():
+    keyed = _keyed("截至2016年底全县累计主动公开9.5万条，其中本年度新增1.2万条。", 2016)
+    assert keyed == {"proactive.items.cumulative": 95000, "proactive.items": 12000}
+
+
+def test_parts_after_a_change_stay_this_years():
+    figs = _figures("共发布信息510条，比上年增加40条，其中工作动态300条、公示公告210条。", 2016)
+    assert [(f.value, f.scope) for f in figs] == [(510, "year"), (40, "change"), (300, "year"), (210, "year")]
+
+
+def test_a_bare_number_never_borrows_the_label_of_a_change():
+    figs = _figures("共计510条，比上年增加40条。", 2016)
+    assert "增加" not in figs[0].label
+
+
+def test_a_bare_number_shares_the_noun_before_it():
+    figs = _figures("三篇推文阅读量即达45万次。")
+    assert [(f.value, f.label) for f in figs] == [(3, "推文阅读量"), (450000, "推文阅读量")]

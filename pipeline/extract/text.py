@@ -58,7 +58,7 @@ _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 # how the clause links (此外, 其中, 共): none of them is part of the label.
 _LEAD = re.compile(r"^(?:\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|全年|今年|本年度?|年内|年初|年中|年底|年末|上半年|下半年|当年|同年|"
                    r"截至目前|目前|此外|另外|同时|另有|另|其中|并|还|又|共计|共|累计|先后|"
-                   r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|本机关|本单位|我单位|我们|全区|全市|全县|全省|全镇|全乡|"
+                   r"我区|我市|我县|我局|我委|我办|我镇|我乡|我部门|我单位|我们|本(?:机关|单位|部门|局|委|办|镇|乡|厅|院|中心)|全区|全市|全县|全省|全镇|全乡|"
                    r"对|含|经统计|统计|为)+")
 _TRAIL = re.compile(r"(?:共计|共有|合计|总计|累计|共|达到|达|已|即|突破|(?<![行作认因成])为|约|近|超过|逾|有|了|是|均为|分别为|计|等)+$")
 _ENUMERATION = re.compile(r"([^、，,]{1,15}?)(?:、[^、，,]{1,15}?)+等(?=[\u4e00-\u9fff])")
@@ -312,6 +312,10 @@ _TIME = re.compile(
 )
 
 
+# 比上年增加56条，其中…: the year a change is measured against is no period of what follows.
+_COMPARED = re.compile(r"(?:比|较|同比|环比)(?:上年|去年|上一年度?|前一年|\d{4}年度?)(?:同期)?")
+
+
 def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
     """The period a prose number counts, from the words before it in its sentence; `year`
     is the report's year, which tells this year's 2014年 from last year's 2013年."""
@@ -321,6 +325,7 @@ def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
         return "rate"  # 是上年的1.5倍, 增长2倍: a multiple compares two periods
     if _CHANGE.search(before):
         return "change"
+    before = _COMPARED.sub("", before)
     marks = list(_TIME.finditer(before))
     if not marks:
         return "year"
@@ -401,9 +406,24 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         if hit.subject:
             hit.figure.label = hit.subject
             continue
-        same = [h for h in hits[i + 1:i + 2] + hits[max(0, i - 1):i] if h.sentence_start == hit.sentence_start and h.figure.label]
+        # a bare number shares the label of its neighbour in the sentence, the one before first
+        # (两条微信阅读量即达180万次), never one of another period (共计386条，比上年增加56条)
+        same = [h for h in hits[max(0, i - 1):i] + hits[i + 1:i + 2] if h.sentence_start == hit.sentence_start
+                and h.figure.label and h.figure.scope == hit.figure.scope]
         if same:
             hit.figure.label = same[0].figure.label
+
+
+# 截至…累计主动公开12.6万条，其中本年度新增1.8万条: a part named only by 新增 (or nothing)
+# counts what its total counts.
+_BARE_PART = re.compile(r"^(新增|新发布|新公开|新制发)?$")
+_TOTAL_LEAD = re.compile(r"^.*?(累计|历年|总计|共计|合计)")
+
+
+def _name_bare_parts(figures: list[Figure], first: int) -> None:
+    for fig in figures[first:]:
+        if fig.part_of is not None and _BARE_PART.match(fig.label):
+            fig.label += _TOTAL_LEAD.sub("", figures[fig.part_of].label)
 
 
 def _can_have_parts(hit: _Hit) -> bool:
@@ -468,4 +488,5 @@ def extract_text_figures(lines: list[tuple[int, str]], year: int | None = None) 
                 index[base + i] = earlier
         for fig in figures[base:]:
             fig.part_of = index.get(fig.part_of, fig.part_of) if fig.part_of is not None else None
+        _name_bare_parts(figures, base)
     return figures
