@@ -262,3 +262,8 @@ def test_a_bare_number_never_borrows_the_label_of_a_change():
 def test_a_bare_number_shares_the_noun_before_it():
     figs = _figures("三篇推文阅读量即达45万次。")
     assert [(f.value, f.label) for f in figs] == [(3, "推文阅读量"), (450000, "推文阅读量")]
+
+
+def test_no_withheld_information_items_is_no_zero_refusal():
+    assert "requests.outcome.withheld.subtotal.total" not in _zeros("本年度无不予公开信息的情况。")
+    assert _zeros("本年度没有不予公开的情况。") == {"requests.outcome.withheld.subtotal.total": 0}
