@@ -125,6 +125,18 @@ def find_format(doc: Document, is_report: bool, year: int | None = None) -> str:
     return "std2019" if year and year >= 2019 else "narrative"
 
 
+# CMS pages that only name the report and link its file: 全文见附件, 详见附件, 请下载附件.
+_POINTS_AT_FILE = re.compile(r"(全文|详|具体内容|报告)见附件|(请|点击)下载|附件下载")
+_SENTENCE_HAN = re.compile(r"[\u4e00-\u9fff][^。；！？]{8,}[。；！？]")  # ten characters or more, then a stop
+
+
+def _has_prose(doc: Document, title: str) -> bool:
+    """Some sentence of report text besides the title: index fields (索引号, 发布机构), link lists
+    and a pointer to the attached file are no sentences of a report."""
+    return any(_SENTENCE_HAN.search(text) and not _POINTS_AT_FILE.search(text)
+               for _, text in doc.line_texts() if title not in text)
+
+
 def is_annual_report(doc: Document, title: str | None) -> tuple[bool, str]:
     head = _head(doc, 6000)
     sections = sum(1 for w in _SECTION_WORDS if w in head)
@@ -133,6 +145,8 @@ def is_annual_report(doc: Document, title: str | None) -> tuple[bool, str]:
     if title and _REPORT_TITLE.search(title) and sections >= 2:
         return True, "title and sections"
     if title and _REPORT_TITLE.search(title) and _TITLE_YEAR.search(title) and len(title) <= 60:
+        if not _has_prose(doc, title):
+            return False, "a report's title over no report text (the page only indexes or links the file)"
         return True, "title names a report and its year"  # an opening excerpt shows few sections
     if sections >= 4 and re.search(r"(本报告|年度报告|年报)", head):
         return True, "sections"

@@ -192,3 +192,12 @@ def test_source_issuer_wins_over_an_unplaced_title() -> None:
                                                 ("浦东新区2012年政府信息公开工作年度报告", "上海市浦东新区人民政府")])
 def test_a_bare_zone_name_is_its_management_committee(title: str, issuer: str) -> None:
     assert classify(doc([title] + NARRATIVE_BODY)).issuer == issuer
+
+
+@pytest.mark.parametrize("body", [
+    ["索引号：001008003/2020-00012 分类：政府信息公开年报", "发布机构：某某县人民政府办公室 成文日期：2020-01-21"],
+    ["某某县2019年政府信息公开工作年度报告全文见附件。", "附件：某某县2019年政府信息公开工作年度报告.pdf"],
+])
+def test_page_that_only_indexes_or_links_the_report_is_no_report(body: list[str]) -> None:
+    info = classify(doc(["某某县2019年政府信息公开工作年度报告"] + body))
+    assert not info.is_report
