@@ -4,6 +4,9 @@ Rows come from HTML/Word grids or from printed PDF lines; both are reduced to a 
 its trailing values. Table 三 has a fixed row order, so rows are mapped by position when
 their count fits the template, with labels used to spot subtotal rows and the 其他处理
 variant; candidate readings are ranked by how many definitional relations they break.
+Its value columns are placed by the data rows, not by the header, whose cells may span
+differently (自然人 over two grid columns above one value); when several placements are
+possible, the relations that one of them breaks are our misreading, not the report's.
 """
 from __future__ import annotations
 
@@ -196,48 +199,86 @@ def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict
     return reading if len(reading) >= 7 * (len(template) // 2) else {}
 
 
-def _total_column(raw: list[Row], start: int) -> int | None:
-    """Grid column of the 总计 header above table 三's first data row, if printed as a grid."""
-    for row in reversed(raw[max(0, start - 6):start]):
-        if not row.in_table:
-            continue
-        for col, token in enumerate(row.tokens):
-            if norm_label(token.text) == "总计":
-                return col
+def _slots(row: Row) -> list[Token | None]:
+    """A grid row's trailing value slots, right end first: the token printed in each grid
+    column up to the label, None where a cell spanning from the left repeats."""
+    first: dict[int, int] = {}
+    for i, token in enumerate(row.tokens):
+        first.setdefault(token.origin, i)
+    slots: list[Token | None] = []
+    for i in range(len(row.tokens) - 1, -1, -1):
+        token = row.tokens[i]
+        if _parse_cell(token) is None:
+            break
+        slots.append(token if first[token.origin] == i else None)
+    return slots
+
+
+def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
+    """Where table 三's seven values stand, as the data rows print them (offsets from the
+    row's right end, left to right): the columns in which some row prints a number, or,
+    short of seven, a number or a blank mark. A column every data row leaves empty is no
+    value column, however the header spans above it (自然人 over a value and an empty cell,
+    a Word paste's empty trailing column); None when the data rows do not show seven."""
+    numbers: set[int] = set()
+    marks: set[int] = set()
+    for row in grid_rows:
+        for offset, token in enumerate(_slots(row)):
+            if token is None:
+                continue
+            if _parse_cell(token).value is not None:
+                numbers.add(offset)
+            elif token.text.strip():
+                marks.add(offset)
+    for columns in (numbers, numbers | marks):
+        if len(columns) == 7:
+            return sorted(columns, reverse=True)
     return None
 
 
-def _align_to_header(raw: list[Row], rows: list[DataRow], start: int, end: int) -> None:
-    """Word-pasted grids often carry empty trailing columns; read the seven value cells
-    under the header (自然人 … 总计) instead of the last seven cells of the row."""
-    total = _total_column(raw, start)
-    if total is None or total < 6:
-        return
+def _placed_by_data(rows: list[DataRow], raw: list[Row], start: int, end: int) -> list[DataRow] | None:
+    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets)."""
+    grid = [raw[r.index] for r in rows[start:end + 1] if raw[r.index].in_table]
+    offsets = _value_offsets(grid)
+    if offsets is None:
+        return None
+    placed = list(rows)
     for row in rows[start:end + 1]:
-        tokens = raw[row.index].tokens
-        if not raw[row.index].in_table or len(tokens) <= total:
-            continue
-        cells = [_parse_cell(t) for t in tokens[total - 6:total + 1]]
-        if all(c is not None for c in cells):
-            row.cells = cells
+        slots = _slots(raw[row.index]) if raw[row.index].in_table else []
+        tokens = [slots[k] for k in offsets if k < len(slots)]
+        if len(tokens) == 7 and all(t is not None for t in tokens):
+            placed[row.index] = DataRow(row.label, [_parse_cell(t) for t in tokens], row.index)
+    return placed
+
+
+def _best_reading(rows: list[DataRow], start: int, end: int, version: str,
+                  variants: list[bool]) -> dict[str, Cell] | None:
+    """The reading of one placement's rows that fits the template best."""
+    inside = [r for r in rows[start:end + 1] if len(r.cells) >= 7]
+    data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
+    readings = [r for v in variants for r in _request_readings(data, version, v)]
+    if not readings:
+        return None
+    # Prefer readings that place (nearly) every row, then the one that breaks fewest relations.
+    complete = [r for r in readings if len(r) >= 7 * (len(_template(version, True)) - 2)] or readings
+    return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
 
 
 def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Cell]:
     region = _region(rows, ("本年新收",), ("结转下年度",))
     if region is None:
         return {}
-    _align_to_header(raw, rows, *region)
-    inside = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7]
-    data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
     # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
     variants = [False] if version == "2019" else [True] if "逾期" in texts else [False, True]
-    readings = [r for v in variants for r in _request_readings(data, version, v)]
+    # Two placements of the value columns: by the data rows, and each row's last seven cells.
+    placements = [p for p in (_placed_by_data(rows, raw, *region), rows) if p is not None]
+    readings = [r for p in placements if (r := _best_reading(p, *region, version, variants)) is not None]
     if not readings:
         return _requests_by_count(rows, region[0], version, variants)
-    # Prefer readings that place (nearly) every row, then the one that breaks fewest relations.
-    complete = [r for r in readings if len(r) >= 7 * (len(_template(version, True)) - 2)] or readings
-    return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
+    # A relation that one placement breaks and another keeps was broken by our reading, not
+    # by the report; ties go to the placement that reads more printed numbers, then the first.
+    return min(readings, key=lambda r: (_failures(r, version), -sum(c.value is not None for c in r.values())))
 
 
 def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: list[bool]) -> dict[str, Cell]:
