@@ -204,7 +204,8 @@ def test_table_four_as_one_row_of_15() -> None:
 SPANS = {"empty-cell": Spec(header_span="empty_cell"), "ragged": Spec(header_span="ragged"),
          "2019-empty-cell": Spec(version="2019", header_span="empty_cell"),
          "empty-cell-blanks": Spec(header_span="empty_cell", blanks=True),
-         "ragged-extra-empty-rows": Spec(header_span="ragged", extra_empty_row=True)}
+         "ragged-extra-empty-rows": Spec(header_span="ragged", extra_empty_row=True),
+         "empty-cell-review-one-row": Spec(header_span="empty_cell", review_one_row=True)}
 
 
 def _word_pasted(data: bytes) -> bytes:
@@ -218,7 +219,8 @@ def test_natural_person_header_spanning_two_columns(spec: Spec, paste: bool) -> 
     place the columns, so every cell is read under its own head and no relation fails. Before,
     the empty cell beside each 自然人 value was read as 自然人 (a column-sum failure in every
     row where 自然人 is not 0), and a Word paste of the ragged table was read one column to
-    the left with 总计 blank, which no relation could flag."""
+    the left with 总计 blank, which no relation could flag. Table 四's first 结果维持 spans
+    the same way; its empty cell shifted the fifteen values."""
     data = report_html(spec)
     assert '<td rowspan="2" colspan="2" style="border:1px solid #000"><p align="center">自然人'.encode() in data
     result = run(_word_pasted(data) if paste else data, "report.html")

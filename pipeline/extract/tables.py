@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 from functools import lru_cache
 
 from pipeline.checks import evaluate
@@ -361,16 +362,36 @@ _REVIEW_KEYS = [f"{group}.{col}" for group in ("review", "litigation.direct", "l
                 for col in ("upheld", "corrected", "other", "pending", "total")]
 
 
-def _review(rows: list[DataRow], begin: int) -> dict[str, Cell]:
+# Cells printing nothing, beyond fifteen, that a row of table 四 may carry (beside a value
+# whose head spans two columns, a Word paste's trailing column); more is no known layout.
+_MAX_UNPRINTED = 3
+
+
+def _review_cells(cells: list[Cell], version: str) -> list[Cell]:
+    """A table-四 row's values: the last fifteen once trailing blanks are dropped, or fifteen
+    left when cells printing nothing are left out, whichever keeps the relations (a head
+    spanning two columns above one value leaves an empty cell beside it)."""
+    kept = list(cells)
+    while len(kept) > 15 and kept[-1].value is None:
+        kept.pop()
+    placements = [kept[-15:]]
+    extra = len(cells) - 15
+    if 0 < extra <= _MAX_UNPRINTED:
+        unprinted = [i for i, c in enumerate(cells) if c.end == c.start]  # an empty cell spans no text
+        placements += [[c for i, c in enumerate(cells) if i not in left_out]
+                       for left_out in combinations(unprinted, extra)]
+    return min(placements, key=lambda p: (_failures(dict(zip(_REVIEW_KEYS, p)), version),
+                                          -sum(c.value is not None for c in p)))
+
+
+def _review(rows: list[DataRow], begin: int, version: str) -> dict[str, Cell]:
     header = next((r.index for r in rows[begin:] if "行政复议" in r.label and "行政诉讼" in "".join(
         x.label for x in rows[r.index:r.index + 3])), None)
     if header is None:
         return {}
     values: list[Cell] = []
     for row in rows[header:header + 12]:
-        cells = list(row.cells)
-        while len(cells) > 15 and cells[-1].value is None:
-            cells.pop()
+        cells = _review_cells(row.cells, version)
         if len(cells) >= 5:
             values.extend(cells[-15:])
         if len(values) >= 15:
@@ -386,7 +407,7 @@ def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     requests = _requests(rows, version, doc.rows)
     table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
     end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), 0)
-    cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
+    cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3, version)}
     labels = {**cell_labels("2019"), **cell_labels("2021")}
     units = cell_units()
     figures = []
