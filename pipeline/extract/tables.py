@@ -55,6 +55,11 @@ def _parse_cell(token: Token) -> Cell | None:
     return Cell(parse_number(found.group(1)), found.group(2), token.start, token.start + len(found.group(1)))
 
 
+def _prints_nothing(cell: Cell) -> bool:
+    """An empty cell spans no text; a blank mark (/, —) does."""
+    return cell.end == cell.start
+
+
 def split_row(row: Row, index: int) -> DataRow:
     """The row's label and its trailing values (cells of a grid, numbers of a printed line)."""
     if row.in_table:
@@ -227,9 +232,10 @@ def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
         for offset, token in enumerate(_slots(row)):
             if token is None:
                 continue
-            if _parse_cell(token).value is not None:
+            cell = _parse_cell(token)
+            if cell.value is not None:
                 numbers.add(offset)
-            elif token.text.strip():
+            elif not _prints_nothing(cell):
                 marks.add(offset)
     for columns in (numbers, numbers | marks):
         if len(columns) == 7:
@@ -273,7 +279,8 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
     variants = [False] if version == "2019" else [True] if "逾期" in texts else [False, True]
     # Two placements of the value columns: by the data rows, and each row's last seven cells.
-    placements = [p for p in (_placed_by_data(rows, raw, *region), rows) if p is not None]
+    by_data = _placed_by_data(rows, raw, *region)
+    placements = [rows] if by_data in (None, rows) else [by_data, rows]
     readings = [r for p in placements if (r := _best_reading(p, *region, version, variants)) is not None]
     if not readings:
         return _requests_by_count(rows, region[0], version, variants)
@@ -371,13 +378,15 @@ def _review_cells(cells: list[Cell], version: str) -> list[Cell]:
     """A table-四 row's values: the last fifteen once trailing blanks are dropped, or fifteen
     left when cells printing nothing are left out, whichever keeps the relations (a head
     spanning two columns above one value leaves an empty cell beside it)."""
+    if len(cells) <= 15:
+        return cells
     kept = list(cells)
     while len(kept) > 15 and kept[-1].value is None:
         kept.pop()
     placements = [kept[-15:]]
     extra = len(cells) - 15
-    if 0 < extra <= _MAX_UNPRINTED:
-        unprinted = [i for i, c in enumerate(cells) if c.end == c.start]  # an empty cell spans no text
+    if extra <= _MAX_UNPRINTED:
+        unprinted = [i for i, c in enumerate(cells) if _prints_nothing(c)]
         placements += [[c for i, c in enumerate(cells) if i not in left_out]
                        for left_out in combinations(unprinted, extra)]
     return min(placements, key=lambda p: (_failures(dict(zip(_REVIEW_KEYS, p)), version),
