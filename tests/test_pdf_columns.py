@@ -18,7 +18,8 @@ ROWS = [("一、本年新收政府信息公开申请数量", [30, None, None, No
         ("（一）予以公开", [12, None, None, None, 2, None, 14])]
 
 
-def _pdf() -> bytes:
+def _pdf(header_xs: list[float] = COLUMNS, value_xs: list[float] = COLUMNS,
+         rows: list[tuple[str, list[int | None]]] = ROWS) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
@@ -31,14 +32,14 @@ def _pdf() -> bytes:
         pdf.setFont(font, 10)
         pdf.drawString(40, y, line)
         y -= 18
-    for x, header in zip(COLUMNS, HEADERS):
+    for x, header in zip(header_xs, HEADERS):
         pdf.setFont(font, 7)
         pdf.drawCentredString(x, y, header)
     y -= 18
-    for label, values in ROWS:
+    for label, values in rows:
         pdf.setFont(font, 9)
         pdf.drawString(40, y, label)
-        for x, value in zip(COLUMNS, values):
+        for x, value in zip(value_xs, values):
             if value is not None:
                 pdf.drawCentredString(x, y, str(value))
         y -= 18
@@ -53,6 +54,17 @@ def test_numbers_land_in_their_header_columns_and_empty_cells_are_null() -> None
     doc = result.document
     rows = [t for _, t in doc.line_texts() if t.startswith(("一、本年新收", "（一）予以公开"))]
     assert rows == ["一、本年新收政府信息公开申请数量30 — — — — — 30", "（一）予以公开12 — — — 2 — 14"]
+
+
+def test_header_spanning_two_columns_above_one_value_column() -> None:
+    """自然人 centred over its narrow value column and a wide column the rows leave empty
+    (issue 10, item 7): a row printing all seven numbers places the columns, not the header."""
+    values = [230, 345, 385, 425, 465, 505, 545]
+    header = [(215 + 325) / 2] + values[1:]  # 自然人 spans 215–325; its values print at 230
+    rows = ROWS + [("（七）总计", [12, 1, 1, 1, 2, 1, 18])]
+    result = process_bytes(_pdf(header, values, rows), SourceDoc(path=Path("report.pdf")))
+    lines = [t for _, t in result.document.line_texts() if t.startswith(("一、本年新收", "（一）予以公开"))]
+    assert lines == ["一、本年新收政府信息公开申请数量30 — — — — — 30", "（一）予以公开12 — — — 2 — 14"]
 
 
 def _review_pdf(values: list[int | None]) -> bytes:

@@ -199,6 +199,64 @@ def test_table_four_as_one_row_of_15() -> None:
     assert_all_ok(result, "2021")
 
 
+# ------------------------------------------------------------------ header spans unlike the data rows
+
+SPANS = {"empty-cell": Spec(header_span="empty_cell"), "ragged": Spec(header_span="ragged"),
+         "2019-empty-cell": Spec(version="2019", header_span="empty_cell"),
+         "empty-cell-blanks": Spec(header_span="empty_cell", blanks=True),
+         "ragged-extra-empty-rows": Spec(header_span="ragged", extra_empty_row=True),
+         "empty-cell-review-one-row": Spec(header_span="empty_cell", review_one_row=True)}
+
+
+def _word_pasted(data: bytes) -> bytes:
+    return data.replace(b"</tr>", b"<td></td></tr>")
+
+
+@pytest.mark.parametrize("paste", [False, True], ids=["as-built", "word-pasted"])
+@pytest.mark.parametrize("spec", list(SPANS.values()), ids=list(SPANS))
+def test_natural_person_header_spanning_two_columns(spec: Spec, paste: bool) -> None:
+    """自然人 spans two header columns above one value column (issue 10, item 7): the data rows
+    place the columns, so every cell is read under its own head and no relation fails. Before,
+    the empty cell beside each 自然人 value was read as 自然人 (a column-sum failure in every
+    row where 自然人 is not 0), and a Word paste of the ragged table was read one column to
+    the left with 总计 blank, which no relation could flag. Table 四's first 结果维持 spans
+    the same way; its empty cell shifted the fifteen values."""
+    data = report_html(spec)
+    assert '<td rowspan="2" colspan="2" style="border:1px solid #000"><p align="center">自然人'.encode() in data
+    result = run(_word_pasted(data) if paste else data, "report.html")
+    assert_cells(result, spec)
+    if spec.blanks:
+        assert {r: ok for r, ok in definitional(result).items() if ok is False} == {}
+    else:
+        assert_all_ok(result, spec.version)
+
+
+@pytest.mark.parametrize("layout", ["empty_cell", "ragged"])
+def test_docx_natural_person_header_spanning_two_columns(layout: str) -> None:
+    """The same layout in a Word file (python-docx pads the ragged rows with an empty cell)."""
+    spec = Spec(header_span=layout)
+    result = run(report_docx(spec), "report.docx")
+    assert_cells(result, spec)
+    assert_all_ok(result, "2021")
+
+
+def test_spanning_header_keeps_the_reports_own_inconsistencies() -> None:
+    """Trying the other placement never repairs what the report printed: a 复议 total of 0
+    and a 自然人 figure one too high still fail their relations, read as printed."""
+    spec = Spec(header_span="empty_cell", inconsistent_review=True)
+    new = request_values(spec)["new"]
+    html = report_html(spec).decode("utf-8")
+    row = html.index("一、本年新收")
+    cell = html.index(f'<p align="center">{new[0]}</p>', row)
+    html = html[:cell] + f'<p align="center">{new[0] + 1}</p>' + html[cell + len(f'<p align="center">{new[0]}</p>'):]
+    result = run(html.encode("utf-8"), "report.html")
+    want = {**expected_cells(spec), "requests.new.natural_person": new[0] + 1}
+    assert {k: v for k, v in cells(result).items() if k in want} == want
+    failing = sorted((c.rule, c.lhs, c.rhs) for c in result.checks if c.ok is False)
+    assert failing == sorted([("review.sum", 0, 16), ("requests.column_sum.new", new[6], new[6] + 1),
+                              ("requests.balance.natural_person", new[0] + 1 + 3, new[0] + 3)])
+
+
 # ------------------------------------------------------------------ blanks and inconsistencies
 
 def test_blank_cells_are_null_not_zero() -> None:

@@ -4,11 +4,15 @@ Rows come from HTML/Word grids or from printed PDF lines; both are reduced to a 
 its trailing values. Table 三 has a fixed row order, so rows are mapped by position when
 their count fits the template, with labels used to spot subtotal rows and the 其他处理
 variant; candidate readings are ranked by how many definitional relations they break.
+Its value columns are placed by the data rows, not by the header, whose cells may span
+differently (自然人 over two grid columns above one value); when several placements are
+possible, the relations that one of them breaks are our misreading, not the report's.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import combinations
 from functools import lru_cache
 
 from pipeline.checks import evaluate
@@ -49,6 +53,11 @@ def _parse_cell(token: Token) -> Cell | None:
     if not found:
         return None
     return Cell(parse_number(found.group(1)), found.group(2), token.start, token.start + len(found.group(1)))
+
+
+def _prints_nothing(cell: Cell) -> bool:
+    """An empty cell spans no text; a blank mark (/, —) does."""
+    return cell.end == cell.start
 
 
 def split_row(row: Row, index: int) -> DataRow:
@@ -196,48 +205,88 @@ def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict
     return reading if len(reading) >= 7 * (len(template) // 2) else {}
 
 
-def _total_column(raw: list[Row], start: int) -> int | None:
-    """Grid column of the 总计 header above table 三's first data row, if printed as a grid."""
-    for row in reversed(raw[max(0, start - 6):start]):
-        if not row.in_table:
-            continue
-        for col, token in enumerate(row.tokens):
-            if norm_label(token.text) == "总计":
-                return col
+def _slots(row: Row) -> list[Token | None]:
+    """A grid row's trailing value slots, right end first: the token printed in each grid
+    column up to the label, None where a cell spanning from the left repeats."""
+    first: dict[int, int] = {}
+    for i, token in enumerate(row.tokens):
+        first.setdefault(token.origin, i)
+    slots: list[Token | None] = []
+    for i in range(len(row.tokens) - 1, -1, -1):
+        token = row.tokens[i]
+        if _parse_cell(token) is None:
+            break
+        slots.append(token if first[token.origin] == i else None)
+    return slots
+
+
+def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
+    """Where table 三's seven values stand, as the data rows print them (offsets from the
+    row's right end, left to right): the columns in which some row prints a number, or,
+    short of seven, a number or a blank mark. A column every data row leaves empty is no
+    value column, however the header spans above it (自然人 over a value and an empty cell,
+    a Word paste's empty trailing column); None when the data rows do not show seven."""
+    numbers: set[int] = set()
+    marks: set[int] = set()
+    for row in grid_rows:
+        for offset, token in enumerate(_slots(row)):
+            if token is None:
+                continue
+            cell = _parse_cell(token)
+            if cell.value is not None:
+                numbers.add(offset)
+            elif not _prints_nothing(cell):
+                marks.add(offset)
+    for columns in (numbers, numbers | marks):
+        if len(columns) == 7:
+            return sorted(columns, reverse=True)
     return None
 
 
-def _align_to_header(raw: list[Row], rows: list[DataRow], start: int, end: int) -> None:
-    """Word-pasted grids often carry empty trailing columns; read the seven value cells
-    under the header (自然人 … 总计) instead of the last seven cells of the row."""
-    total = _total_column(raw, start)
-    if total is None or total < 6:
-        return
+def _placed_by_data(rows: list[DataRow], raw: list[Row], start: int, end: int) -> list[DataRow] | None:
+    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets)."""
+    grid = [raw[r.index] for r in rows[start:end + 1] if raw[r.index].in_table]
+    offsets = _value_offsets(grid)
+    if offsets is None:
+        return None
+    placed = list(rows)
     for row in rows[start:end + 1]:
-        tokens = raw[row.index].tokens
-        if not raw[row.index].in_table or len(tokens) <= total:
-            continue
-        cells = [_parse_cell(t) for t in tokens[total - 6:total + 1]]
-        if all(c is not None for c in cells):
-            row.cells = cells
+        slots = _slots(raw[row.index]) if raw[row.index].in_table else []
+        tokens = [slots[k] for k in offsets if k < len(slots)]
+        if len(tokens) == 7 and all(t is not None for t in tokens):
+            placed[row.index] = DataRow(row.label, [_parse_cell(t) for t in tokens], row.index)
+    return placed
+
+
+def _best_reading(rows: list[DataRow], start: int, end: int, version: str,
+                  variants: list[bool]) -> dict[str, Cell] | None:
+    """The reading of one placement's rows that fits the template best."""
+    inside = [r for r in rows[start:end + 1] if len(r.cells) >= 7]
+    data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
+    readings = [r for v in variants for r in _request_readings(data, version, v)]
+    if not readings:
+        return None
+    # Prefer readings that place (nearly) every row, then the one that breaks fewest relations.
+    complete = [r for r in readings if len(r) >= 7 * (len(_template(version, True)) - 2)] or readings
+    return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
 
 
 def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Cell]:
     region = _region(rows, ("本年新收",), ("结转下年度",))
     if region is None:
         return {}
-    _align_to_header(raw, rows, *region)
-    inside = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7]
-    data = [r for r in inside if r.label or any(c.value is not None for c in r.cells[-7:])]
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
     # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
     variants = [False] if version == "2019" else [True] if "逾期" in texts else [False, True]
-    readings = [r for v in variants for r in _request_readings(data, version, v)]
+    # Two placements of the value columns: by the data rows, and each row's last seven cells.
+    by_data = _placed_by_data(rows, raw, *region)
+    placements = [rows] if by_data in (None, rows) else [by_data, rows]
+    readings = [r for p in placements if (r := _best_reading(p, *region, version, variants)) is not None]
     if not readings:
         return _requests_by_count(rows, region[0], version, variants)
-    # Prefer readings that place (nearly) every row, then the one that breaks fewest relations.
-    complete = [r for r in readings if len(r) >= 7 * (len(_template(version, True)) - 2)] or readings
-    return min(complete, key=lambda reading: (_failures(reading, version), -len(reading)))
+    # A relation that one placement breaks and another keeps was broken by our reading, not
+    # by the report; ties go to the placement that reads more printed numbers, then the first.
+    return min(readings, key=lambda r: (_failures(r, version), -sum(c.value is not None for c in r.values())))
 
 
 def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: list[bool]) -> dict[str, Cell]:
@@ -320,16 +369,38 @@ _REVIEW_KEYS = [f"{group}.{col}" for group in ("review", "litigation.direct", "l
                 for col in ("upheld", "corrected", "other", "pending", "total")]
 
 
-def _review(rows: list[DataRow], begin: int) -> dict[str, Cell]:
+# Cells printing nothing, beyond fifteen, that a row of table 四 may carry (beside a value
+# whose head spans two columns, a Word paste's trailing column); more is no known layout.
+_MAX_UNPRINTED = 3
+
+
+def _review_cells(cells: list[Cell], version: str) -> list[Cell]:
+    """A table-四 row's values: the last fifteen once trailing blanks are dropped, or fifteen
+    left when cells printing nothing are left out, whichever keeps the relations (a head
+    spanning two columns above one value leaves an empty cell beside it)."""
+    if len(cells) <= 15:
+        return cells
+    kept = list(cells)
+    while len(kept) > 15 and kept[-1].value is None:
+        kept.pop()
+    placements = [kept[-15:]]
+    extra = len(cells) - 15
+    if extra <= _MAX_UNPRINTED:
+        unprinted = [i for i, c in enumerate(cells) if _prints_nothing(c)]
+        placements += [[c for i, c in enumerate(cells) if i not in left_out]
+                       for left_out in combinations(unprinted, extra)]
+    return min(placements, key=lambda p: (_failures(dict(zip(_REVIEW_KEYS, p)), version),
+                                          -sum(c.value is not None for c in p)))
+
+
+def _review(rows: list[DataRow], begin: int, version: str) -> dict[str, Cell]:
     header = next((r.index for r in rows[begin:] if "行政复议" in r.label and "行政诉讼" in "".join(
         x.label for x in rows[r.index:r.index + 3])), None)
     if header is None:
         return {}
     values: list[Cell] = []
     for row in rows[header:header + 12]:
-        cells = list(row.cells)
-        while len(cells) > 15 and cells[-1].value is None:
-            cells.pop()
+        cells = _review_cells(row.cells, version)
         if len(cells) >= 5:
             values.extend(cells[-15:])
         if len(values) >= 15:
@@ -345,7 +416,7 @@ def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     requests = _requests(rows, version, doc.rows)
     table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
     end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), 0)
-    cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3)}
+    cells = {**_proactive(rows, version, table3), **requests, **_review(rows, end3, version)}
     labels = {**cell_labels("2019"), **cell_labels("2021")}
     units = cell_units()
     figures = []

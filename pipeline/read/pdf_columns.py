@@ -1,6 +1,7 @@
 """Empty cells of tables 三 and 四 in PDF text layers. A text line loses empty cells, so a
-row printing only 自然人 and 总计 would read as two numbers. The column headers' positions
-say which column each printed number stands in; the empty ones become a blank mark."""
+row printing only 自然人 and 总计 would read as two numbers. Where a row printing every column
+prints its numbers (else where the column headers stand) says which column each printed
+number stands in; the empty ones become a blank mark."""
 from __future__ import annotations
 
 import re
@@ -74,13 +75,30 @@ def _split_glued(words: list[tuple[str, list[dict]]]) -> list[tuple[str, list[di
     return out
 
 
-def _refill(line: dict, anchors: list[float]) -> None:
-    words = _split_glued(_tokens(line))
+def _trailing(words: list[tuple[str, list[dict]]]) -> list[tuple[str, list[dict]]]:
+    """The numbers that end a line, with their chars."""
     trailing: list[tuple[str, list[dict]]] = []
     for word, chars in reversed(words):
         if not _NUMBER.match(word):
             break
         trailing.insert(0, (word, chars))
+    return trailing
+
+
+def _row_anchors(lines: list[dict], count: int) -> list[float] | None:
+    """x-centres of the value columns where the first row printing all of them prints them:
+    the data rows place the columns, whatever the header cells span (自然人 centred over its
+    value column and one the rows leave empty)."""
+    for line in lines:
+        trailing = _trailing(_split_glued(_tokens(line)))
+        if len(trailing) == count:
+            return [_center(chars) for _, chars in trailing]
+    return None
+
+
+def _refill(line: dict, anchors: list[float]) -> None:
+    words = _split_glued(_tokens(line))
+    trailing = _trailing(words)
     if not 1 <= len(trailing) < len(anchors):
         return
     half = (anchors[1] - anchors[0]) / 2
@@ -106,11 +124,19 @@ def fill_blank_columns(lines: list[dict]) -> None:
             header_from = i if header_from is None else header_from
         if "本年新收" in text and header_from is not None and anchors is None:
             anchors = _anchors(lines[header_from:i])
+            if anchors is not None:
+                anchors = _row_anchors(_table_rows(lines, i), len(anchors)) or anchors
         if "行政复议" in text:
             _fill_review(lines, i)
             return
         if anchors is not None:
             _refill(line, anchors)
+
+
+def _table_rows(lines: list[dict], start: int) -> list[dict]:
+    """Table 三's lines from its first data row up to table 四's heading."""
+    end = next((j for j in range(start, len(lines)) if "行政复议" in lines[j]["text"]), len(lines))
+    return lines[start:end]
 
 
 def _fill_review(lines: list[dict], heading: int) -> None:
