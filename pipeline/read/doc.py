@@ -1,0 +1,89 @@
+"""Legacy Word .doc (an OLE compound file) through LibreOffice headless: the bytes are
+converted to .docx in a private temporary directory, with a throw-away profile, and read by
+the .docx reader. The result keeps medium "doc" so users can tell it was converted."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.limits import DOC_SECONDS
+from pipeline.model import DocumentError, RawDocument
+from pipeline.read import docx
+
+PACKAGE = "libreoffice-writer-nogui"  # the Debian package with soffice and the Word filters, no GUI
+_BINARIES = ("soffice", "libreoffice")
+# Forced, because LibreOffice opens a file it cannot type-detect as plain text and "converts"
+# the junk; forcing the Word 97–2003 import makes a damaged file a load failure instead.
+# Word 6/95 files (a different filter) are refused by it.
+_IMPORT_FILTER = "MS Word 97"
+_REAPED = 2.0  # seconds to wait for a killed conversion's processes to go before its files are removed
+
+
+def soffice() -> str:
+    """The LibreOffice executable on PATH."""
+    for name in _BINARIES:
+        if path := shutil.which(name):
+            return path
+    raise DocumentError(f"legacy Word .doc needs LibreOffice, which is not installed (Debian package {PACKAGE})")
+
+
+def read(data: bytes) -> RawDocument:
+    return replace(docx.read(to_docx(data)), medium="doc")
+
+
+def to_docx(data: bytes) -> bytes:
+    """The .docx LibreOffice makes of `data`, within the per-document time budget."""
+    binary = soffice()
+    with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as tmp:
+        work = Path(tmp)
+        source, out = work / "report.doc", work / "out"
+        source.write_bytes(data)
+        output = _convert([binary, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                           f"--infilter={_IMPORT_FILTER}", "--convert-to", "docx", "--outdir", str(out), str(source)])
+        converted = out / "report.docx"
+        if not converted.is_file():
+            raise DocumentError(f"LibreOffice could not convert this .doc ({_cause(output)})")
+        return converted.read_bytes()
+
+
+def _convert(command: list[str]) -> str:
+    """Run a conversion in a process group of its own (soffice forks) and return what it
+    printed; the whole group is killed when it ends, times out or is interrupted."""
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=DOC_SECONDS.value())
+    except subprocess.TimeoutExpired:
+        raise DocumentError(DOC_SECONDS.exceeded("LibreOffice did not finish converting this .doc")) from None
+    finally:
+        _kill_group(process)
+    return output.decode(errors="replace")
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the conversion's process group and wait (briefly) until it is gone. The group id
+    stays reserved while any member lives, so killing it after the leader was reaped is safe."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+    deadline = time.monotonic() + _REAPED
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def _cause(output: str) -> str:
+    """soffice exits 0 even when it fails; its "Error: …" line says why."""
+    errors = [line.removeprefix("Error:").strip() for line in output.splitlines() if line.startswith("Error:")]
+    return errors[-1] if errors else "it printed no error and wrote no file"
