@@ -1,0 +1,118 @@
+"""Legacy Word .doc through LibreOffice: the .doc files are made here, by soffice itself, from a
+synthetic report's .docx and from a real report's page, and must read to the same table cells
+as their originals. Tests that need soffice skip when it is absent (CI installs it)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from fixtures.processes import processes_mentioning, wait_for
+from fixtures.reports import Spec, expected_cells, report_docx
+
+from pipeline.limits import DOC_SECONDS
+from pipeline.model import DocumentError, SourceDoc
+from pipeline.process import process_bytes
+from pipeline.read import doc, read_bytes
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real" / "shuyang-fgj-2023.html"
+OLE_JUNK = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 16
+
+needs_soffice = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
+                                   reason=f"LibreOffice is not installed (Debian package {doc.PACKAGE}; CI installs it)")
+
+
+def to_doc(source: Path, infilter: str | None = None) -> bytes:
+    """`source` saved as Word 97–2003 by soffice, as an office worker would have saved it."""
+    out = source.parent / "doc"
+    options = [f"--infilter={infilter}"] if infilter else []
+    subprocess.run([doc.soffice(), "--headless", "--norestore", f"-env:UserInstallation={(source.parent / 'profile').as_uri()}",
+                    *options, "--convert-to", "doc", "--outdir", str(out), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    return (out / f"{source.stem}.doc").read_bytes()
+
+
+def table_cells(data: bytes, name: str) -> tuple[str | None, dict]:
+    result = process_bytes(data, SourceDoc(path=Path(name)))
+    assert result.error is None, result.error
+    return result.medium, {f.key: f.value for f in result.figures if f.source == "table"}
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> tuple[bytes, bytes]:
+    """(the synthetic report as .docx, the same converted to .doc)"""
+    original = report_docx(Spec())
+    path = tmp_path_factory.mktemp("synthetic") / "report.docx"
+    path.write_bytes(original)
+    return original, to_doc(path)
+
+
+@needs_soffice
+def test_doc_gives_the_cells_of_its_docx_original(synthetic: tuple[bytes, bytes]) -> None:
+    original, converted = synthetic
+    assert converted.startswith(b"\xd0\xcf\x11\xe0")
+    medium, got = table_cells(converted, "report.doc")
+    assert medium == "doc"
+    assert got == table_cells(original, "report.docx")[1] == expected_cells(Spec())
+
+
+@needs_soffice
+def test_doc_of_a_real_report_gives_the_cells_of_the_page(tmp_path: Path) -> None:
+    if not REAL.is_file():
+        pytest.skip(f"shared corpus not present: {REAL}")
+    page = tmp_path / REAL.name
+    shutil.copyfile(REAL, page)
+    converted = to_doc(page, infilter="HTML (StarWriter)")  # a page opens in Writer/Web otherwise, which saves no .doc
+    medium, got = table_cells(converted, "report.doc")
+    want = table_cells(REAL.read_bytes(), REAL.name)[1]
+    assert medium == "doc"
+    assert len(want) > 100
+    assert got == want
+
+
+def test_missing_soffice_is_one_line_naming_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = process_bytes(OLE_JUNK, SourceDoc(path=Path("report.doc")))
+    assert result.error == "legacy Word .doc needs LibreOffice, which is not installed (Debian package libreoffice-writer-nogui)"
+    assert result.figures == []
+
+
+@needs_soffice
+def test_corrupt_doc_is_an_error_row_with_its_cause(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """LibreOffice would import junk it cannot identify as text; as a Word file it fails to load."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started = time.monotonic()
+    result = process_bytes(OLE_JUNK, SourceDoc(path=Path("report.doc")))
+    assert time.monotonic() - started < DOC_SECONDS.default
+    assert result.error == "LibreOffice could not convert this .doc (source file could not be loaded)"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_hung_conversion_is_killed_with_its_children(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A stand-in soffice that forks and never ends: past the time budget the whole process
+    group goes, the error names the limit, and the private directory is removed."""
+    bin_dir, scratch = tmp_path / "bin", tmp_path / "tmp"
+    bin_dir.mkdir()
+    scratch.mkdir()
+    fake = bin_dir / "soffice"
+    fake.write_text(f"#!{sys.executable}\nimport os, time\nos.fork()\ntime.sleep(300)\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv(DOC_SECONDS.env, "1")
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    started = time.monotonic()
+    try:
+        with pytest.raises(DocumentError, match=rf"^LibreOffice did not finish converting this \.doc \(limit 1 s; raise it with {DOC_SECONDS.env}\)$"):
+            read_bytes(OLE_JUNK, "report.doc")
+        assert time.monotonic() - started < 10
+        assert wait_for(lambda: not processes_mentioning(str(fake)), 5), processes_mentioning(str(fake))
+        assert list(scratch.iterdir()) == []
+    finally:  # a failing run must not leave its stand-ins sleeping
+        for pid in processes_mentioning(str(fake)):
+            os.kill(pid, signal.SIGKILL)
