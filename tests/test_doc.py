@@ -94,16 +94,28 @@ def test_corrupt_doc_is_an_error_row_with_its_cause(monkeypatch: pytest.MonkeyPa
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_hung_conversion_is_killed_with_its_children(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A stand-in soffice that forks and never ends: past the time budget the whole process
-    group goes, the error names the limit, and the private directory is removed."""
-    bin_dir, scratch = tmp_path / "bin", tmp_path / "tmp"
+def hanging_soffice(bin_dir: Path) -> Path:
+    """A stand-in soffice that forks and never ends, alone on a PATH with timeout(1)."""
     bin_dir.mkdir()
-    scratch.mkdir()
+    (bin_dir / "timeout").symlink_to(shutil.which("timeout"))
     fake = bin_dir / "soffice"
     fake.write_text(f"#!{sys.executable}\nimport os, time\nos.fork()\ntime.sleep(300)\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(bin_dir))
+    return fake
+
+
+def kill_all(fake: Path) -> None:
+    """A failing run must not leave its stand-ins sleeping."""
+    for pid in processes_mentioning(str(fake)):
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_a_hung_conversion_is_killed_with_its_children(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Past the time budget the whole process group goes, the error names the limit, and the
+    private directory is removed."""
+    fake, scratch = hanging_soffice(tmp_path / "bin"), tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("PATH", str(fake.parent))
     monkeypatch.setenv(DOC_SECONDS.env, "1")
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     started = time.monotonic()
@@ -113,6 +125,22 @@ def test_a_hung_conversion_is_killed_with_its_children(monkeypatch: pytest.Monke
         assert time.monotonic() - started < 10
         assert wait_for(lambda: not processes_mentioning(str(fake)), 5), processes_mentioning(str(fake))
         assert list(scratch.iterdir()) == []
-    finally:  # a failing run must not leave its stand-ins sleeping
-        for pid in processes_mentioning(str(fake)):
-            os.kill(pid, signal.SIGKILL)
+    finally:
+        kill_all(fake)
+
+
+def test_a_conversion_does_not_outlive_its_reader_by_more_than_the_grace(tmp_path: Path) -> None:
+    """A kill -9 of the reading process (a run's worker dies with the run) leaves its
+    conversion to timeout(1), which kills the group soon after the budget."""
+    fake = hanging_soffice(tmp_path / "bin")
+    env = {**os.environ, "PATH": str(fake.parent), DOC_SECONDS.env: "1", "TMPDIR": str(tmp_path)}  # a kill -9 leaves its directory
+    reader = subprocess.Popen([sys.executable, "-c", f"from pipeline.read import read_bytes; read_bytes({OLE_JUNK!r}, 'report.doc')"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: len(processes_mentioning(str(fake))) >= 2, 10)  # soffice forked (or timeout started it)
+        reader.kill()
+        reader.wait()
+        assert processes_mentioning(str(fake))  # orphaned, not killed by the reader
+        assert wait_for(lambda: not processes_mentioning(str(fake)), 1 + doc.ORPHAN_GRACE + 3), processes_mentioning(str(fake))
+    finally:
+        kill_all(fake)

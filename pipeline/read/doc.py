@@ -23,14 +23,21 @@ _BINARIES = ("soffice", "libreoffice")
 # Word 6/95 files (a different filter) are refused by it.
 _IMPORT_FILTER = "MS Word 97"
 _REAPED = 2.0  # seconds to wait for a killed conversion's processes to go before its files are removed
+# coreutils timeout(1) kills the whole group this long past the budget, even when the reader is
+# gone (a kill -9 of the run takes its workers, but their conversions would outlive them).
+ORPHAN_GRACE = 5
 
 
 def soffice() -> str:
     """The LibreOffice executable on PATH."""
-    for name in _BINARIES:
+    return _installed(_BINARIES, "LibreOffice", PACKAGE)
+
+
+def _installed(names: tuple[str, ...], what: str, package: str) -> str:
+    for name in names:
         if path := shutil.which(name):
             return path
-    raise DocumentError(f"legacy Word .doc needs LibreOffice, which is not installed (Debian package {PACKAGE})")
+    raise DocumentError(f"legacy Word .doc needs {what}, which is not installed (Debian package {package})")
 
 
 def read(data: bytes) -> RawDocument:
@@ -40,11 +47,12 @@ def read(data: bytes) -> RawDocument:
 def to_docx(data: bytes) -> bytes:
     """The .docx LibreOffice makes of `data`, within the per-document time budget."""
     binary = soffice()
+    bound = [_installed(("timeout",), "timeout", "coreutils"), "--signal=KILL", str(DOC_SECONDS.value() + ORPHAN_GRACE)]
     with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as tmp:
         work = Path(tmp)
         source, out = work / "report.doc", work / "out"
         source.write_bytes(data)
-        output = _convert([binary, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+        output = _convert([*bound, binary, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
                            f"--infilter={_IMPORT_FILTER}", "--convert-to", "docx", "--outdir", str(out), str(source)])
         converted = out / "report.docx"
         if not converted.is_file():
@@ -54,7 +62,8 @@ def to_docx(data: bytes) -> bytes:
 
 def _convert(command: list[str]) -> str:
     """Run a conversion in a process group of its own (soffice forks) and return what it
-    printed; the whole group is killed when it ends, times out or is interrupted."""
+    printed; the whole group is killed when it ends, times out or is interrupted (the
+    per-document alarm of a run's worker)."""
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
     try:
