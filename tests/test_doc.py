@@ -18,7 +18,7 @@ from fixtures.reports import Spec, expected_cells, report_docx
 
 from pipeline.limits import DOC_SECONDS
 from pipeline.model import DocumentError, SourceDoc
-from pipeline.process import process_bytes
+from pipeline.process import Result, process_bytes
 from pipeline.read import doc, read_bytes
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real" / "shuyang-fgj-2023.html"
@@ -38,28 +38,32 @@ def to_doc(source: Path, infilter: str | None = None) -> bytes:
     return (out / f"{source.stem}.doc").read_bytes()
 
 
-def table_cells(data: bytes, name: str) -> tuple[str | None, dict]:
+def processed(data: bytes, name: str) -> Result:
     result = process_bytes(data, SourceDoc(path=Path(name)))
     assert result.error is None, result.error
-    return result.medium, {f.key: f.value for f in result.figures if f.source == "table"}
+    return result
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory) -> tuple[bytes, bytes]:
-    """(the synthetic report as .docx, the same converted to .doc)"""
-    original = report_docx(Spec())
-    path = tmp_path_factory.mktemp("synthetic") / "report.docx"
-    path.write_bytes(original)
-    return original, to_doc(path)
+def table_cells(result: Result) -> dict:
+    return {f.key: f.value for f in result.figures if f.source == "table"}
+
+
+def facts(result: Result) -> tuple:
+    """What the score counts of the document itself, and whether every printed relation holds."""
+    info = result.classification
+    return info.year, info.adcode, info.format, [c.rule for c in result.checks if c.ok is False]
 
 
 @needs_soffice
-def test_doc_gives_the_cells_of_its_docx_original(synthetic: tuple[bytes, bytes]) -> None:
-    original, converted = synthetic
+def test_doc_gives_the_cells_of_its_docx_original(tmp_path: Path) -> None:
+    original = report_docx(Spec())
+    (tmp_path / "report.docx").write_bytes(original)
+    converted = to_doc(tmp_path / "report.docx")
     assert converted.startswith(b"\xd0\xcf\x11\xe0")
-    medium, got = table_cells(converted, "report.doc")
-    assert medium == "doc"
-    assert got == table_cells(original, "report.docx")[1] == expected_cells(Spec())
+    got, want = processed(converted, "report.doc"), processed(original, "report.docx")
+    assert got.medium == "doc"
+    assert table_cells(got) == table_cells(want) == expected_cells(Spec())
+    assert (got.classification.title, facts(got)) == (want.classification.title, facts(want))
 
 
 @needs_soffice
@@ -69,11 +73,11 @@ def test_doc_of_a_real_report_gives_the_cells_of_the_page(tmp_path: Path) -> Non
     page = tmp_path / REAL.name
     shutil.copyfile(REAL, page)
     converted = to_doc(page, infilter="HTML (StarWriter)")  # a page opens in Writer/Web otherwise, which saves no .doc
-    medium, got = table_cells(converted, "report.doc")
-    want = table_cells(REAL.read_bytes(), REAL.name)[1]
-    assert medium == "doc"
-    assert len(want) > 100
-    assert got == want
+    got, want = processed(converted, "report.doc"), processed(REAL.read_bytes(), REAL.name)
+    assert got.medium == "doc"
+    assert len(table_cells(want)) > 100
+    assert table_cells(got) == table_cells(want)
+    assert facts(got) == facts(want)
 
 
 def test_missing_soffice_is_one_line_naming_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
