@@ -98,14 +98,31 @@ def test_corrupt_doc_is_an_error_row_with_its_cause(monkeypatch: pytest.MonkeyPa
     assert list(tmp_path.iterdir()) == []
 
 
-def hanging_soffice(bin_dir: Path) -> Path:
-    """A stand-in soffice that forks and never ends, alone on a PATH with timeout(1)."""
+def fake_soffice(bin_dir: Path, body: str) -> Path:
+    """A stand-in soffice running the Python `body`, alone on a PATH with timeout(1)."""
     bin_dir.mkdir()
     (bin_dir / "timeout").symlink_to(shutil.which("timeout"))
     fake = bin_dir / "soffice"
-    fake.write_text(f"#!{sys.executable}\nimport os, time\nos.fork()\ntime.sleep(300)\n")
+    fake.write_text(f"#!{sys.executable}\nimport os, signal, time\n{body}\n")
     fake.chmod(0o755)
     return fake
+
+
+def hanging_soffice(bin_dir: Path) -> Path:
+    """One that forks and never ends."""
+    return fake_soffice(bin_dir, "os.fork()\ntime.sleep(300)")
+
+
+@pytest.mark.parametrize(("body", "cause"), [
+    ("raise SystemExit(3)", "soffice exited with status 3 and wrote no file"),
+    ("os.kill(os.getpid(), signal.SIGSEGV)", "soffice was killed by SIGSEGV"),
+])
+def test_a_crash_without_a_message_is_named_by_its_status(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          body: str, cause: str) -> None:
+    monkeypatch.setenv("PATH", str(fake_soffice(tmp_path / "bin", body).parent))
+    with pytest.raises(DocumentError) as err:
+        read_bytes(OLE_JUNK, "report.doc")
+    assert str(err.value) == f"LibreOffice could not convert this .doc ({cause})"
 
 
 def kill_all(fake: Path) -> None:

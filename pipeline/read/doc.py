@@ -52,17 +52,17 @@ def to_docx(data: bytes) -> bytes:
         work = Path(tmp)
         source, out = work / "report.doc", work / "out"
         source.write_bytes(data)
-        output = _convert([*bound, binary, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
+        done = _convert([*bound, binary, "--headless", "--norestore", f"-env:UserInstallation={(work / 'profile').as_uri()}",
                            f"--infilter={_IMPORT_FILTER}", "--convert-to", "docx", "--outdir", str(out), str(source)])
         converted = out / "report.docx"
         if not converted.is_file():
-            raise DocumentError(f"LibreOffice could not convert this .doc ({_cause(output)})")
+            raise DocumentError(f"LibreOffice could not convert this .doc ({_cause(done)})")
         return converted.read_bytes()
 
 
-def _convert(command: list[str]) -> str:
-    """Run a conversion in a process group of its own (soffice forks) and return what it
-    printed; the whole group is killed when it ends, times out or is interrupted (the
+def _convert(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a conversion in a process group of its own (soffice forks): its status and what it
+    printed. The whole group is killed when it ends, times out or is interrupted (the
     per-document alarm of a run's worker)."""
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -72,7 +72,7 @@ def _convert(command: list[str]) -> str:
         raise DocumentError(DOC_SECONDS.exceeded("LibreOffice did not finish converting this .doc")) from None
     finally:
         _kill_group(process)
-    return output.decode(errors="replace")
+    return subprocess.CompletedProcess(command, process.returncode, output.decode(errors="replace"))
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -92,7 +92,12 @@ def _kill_group(process: subprocess.Popen) -> None:
         time.sleep(0.05)
 
 
-def _cause(output: str) -> str:
-    """soffice exits 0 even when it fails; its "Error: …" line says why."""
-    errors = [line.removeprefix("Error:").strip() for line in output.splitlines() if line.startswith("Error:")]
-    return errors[-1] if errors else "it printed no error and wrote no file"
+def _cause(done: subprocess.CompletedProcess[str]) -> str:
+    """soffice exits 0 even when it fails to load a file; its "Error: …" line says why. Without
+    one, it crashed or was killed (a memory limit, say): its status says how."""
+    errors = [line.removeprefix("Error:").strip() for line in done.stdout.splitlines() if line.startswith("Error:")]
+    if errors:
+        return errors[-1]
+    if done.returncode < 0:
+        return f"soffice was killed by {signal.Signals(-done.returncode).name}"
+    return f"soffice exited with status {done.returncode} and wrote no file"
