@@ -24,8 +24,16 @@ from pipeline.read import doc, read_bytes
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real" / "shuyang-fgj-2023.html"
 OLE_JUNK = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 16
 
-needs_soffice = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
-                                   reason=f"LibreOffice is not installed (Debian package {doc.PACKAGE}; CI installs it)")
+
+def _installed() -> bool:
+    try:
+        doc.soffice()
+    except DocumentError:
+        return False
+    return True
+
+
+needs_soffice = pytest.mark.skipif(not _installed(), reason=f"LibreOffice is not installed (Debian package {doc.PACKAGE}; CI installs it)")
 
 
 def to_doc(source: Path, infilter: str | None = None) -> bytes:
@@ -141,8 +149,9 @@ def test_a_hung_conversion_is_killed_with_its_children(monkeypatch: pytest.Monke
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     started = time.monotonic()
     try:
-        with pytest.raises(DocumentError, match=rf"^LibreOffice did not finish converting this \.doc \(limit 1 s; raise it with {DOC_SECONDS.env}\)$"):
+        with pytest.raises(DocumentError) as err:
             read_bytes(OLE_JUNK, "report.doc")
+        assert str(err.value) == f"LibreOffice did not finish converting this .doc (limit 1 s; raise it with {DOC_SECONDS.env})"
         assert time.monotonic() - started < 10
         assert wait_for(lambda: not processes_mentioning(str(fake)), 5), processes_mentioning(str(fake))
         assert list(scratch.iterdir()) == []
@@ -154,14 +163,16 @@ def test_a_conversion_does_not_outlive_its_reader_by_more_than_the_grace(tmp_pat
     """A kill -9 of the reading process (a run's worker dies with the run) leaves its
     conversion to timeout(1), which kills the group soon after the budget."""
     fake = hanging_soffice(tmp_path / "bin")
-    env = {**os.environ, "PATH": str(fake.parent), DOC_SECONDS.env: "1", "TMPDIR": str(tmp_path)}  # a kill -9 leaves its directory
-    reader = subprocess.Popen([sys.executable, "-c", f"from pipeline.read import read_bytes; read_bytes({OLE_JUNK!r}, 'report.doc')"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PATH": str(fake.parent), DOC_SECONDS.env: "1",
+           "TMPDIR": str(tmp_path)}  # a reader killed -9 leaves its directory behind
+    code = f"from pipeline.read import read_bytes; read_bytes({OLE_JUNK!r}, 'report.doc')"
+    reader = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_for(lambda: len(processes_mentioning(str(fake))) >= 2, 10)  # soffice forked (or timeout started it)
         reader.kill()
         reader.wait()
         assert processes_mentioning(str(fake))  # orphaned, not killed by the reader
-        assert wait_for(lambda: not processes_mentioning(str(fake)), 1 + doc.ORPHAN_GRACE + 3), processes_mentioning(str(fake))
+        gone = wait_for(lambda: not processes_mentioning(str(fake)), 1 + doc.ORPHAN_GRACE + 3)
+        assert gone, processes_mentioning(str(fake))
     finally:
         kill_all(fake)
