@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-import cn2an
 
 Number = int | float
 
@@ -48,7 +47,10 @@ def parse_number(text: str) -> Number | None:
 
 
 def _parse_chinese(token: str) -> Number | None:
-    """cn2an knows the numeral grammar; it raises on malformed strings like 十十."""
+    """cn2an knows the numeral grammar; it raises on malformed strings like 十十. Imported here:
+    it costs a third of a second and most documents write their figures in digits."""
+    import cn2an
+
     try:
         value = cn2an.cn2an(token, "smart")
     except Exception:  # cn2an raises bare ValueError and others on junk

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.checks import check_document
-from pipeline.classify import Classification, classify
+from pipeline.classify import Classification, classify, prints_tables
 from pipeline.extract.appendix import extract_appendix_figures
 from pipeline.extract.keys import assign_keys, qualify_parts
 from pipeline.extract.tables import extract_table_figures
@@ -58,12 +58,12 @@ class Result:
         return self.classification is not None and self.classification.is_report and self.error is None
 
 
-def _figures(doc: Document, fmt: str) -> list[Figure]:
+def _figures(doc: Document, fmt: str, year: int | None = None) -> list[Figure]:
     # "unknown" is a standard report whose version markers are missing (table 二 given as an
     # image, say): tables 三 and 四 are the same in both versions, so they are still read.
     table = extract_table_figures(doc, fmt) if fmt in ("std2019", "std2021", "unknown") else []
     prose_lines = doc.line_texts()  # paragraphs only: grid rows are not lines
-    text = extract_text_figures(prose_lines)
+    text = extract_text_figures(prose_lines, year)
     qualify_parts(text)
     if fmt == "narrative":
         text += [f for f in extract_appendix_figures(doc) if not _repeats(f, text)]
@@ -99,8 +99,8 @@ def _mark_sections(doc: Document, figures: list[Figure]) -> None:
 
 def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:
     """A standard report whose tables we could not read is an error, never a partial report."""
-    if fmt not in ("std2019", "std2021", "unknown"):
-        return
+    if fmt not in ("std2019", "std2021", "unknown") or not (prints_tables(doc) or doc.meta.get("images")):
+        return  # a prose-only page of a standard-format year (an excerpt) promises no table
     if any(f.source == "table" for f in figures):
         return
     if fmt == "unknown" and not doc.meta.get("images"):
@@ -120,7 +120,7 @@ def process_bytes(data: bytes, source: SourceDoc) -> Result:
         result.classification = info
         if not info.is_report:
             return result
-        figures = _figures(doc, info.format)
+        figures = _figures(doc, info.format, info.year)
         _require_tables(doc, info.format, figures)
         result.figures = figures
         result.checks = check_document(figures, info.format)

@@ -50,11 +50,12 @@ ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- rows from before scope were all this year's
 
 -- One value per report and key: a table cell wins over a prose repeat, an explicit figure
--- over a zero stated in words. Only figures of the report's year count (scope year).
+-- over a zero stated in words. Only figures of the report's year count (scope year), and
+-- cumulative ones under their own `.cumulative` keys (proactive.items.cumulative), a separate series.
 CREATE OR REPLACE VIEW metric_values AS
 SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key, f.value, f.unit, f.source, r.report_id
 FROM figures f JOIN reports r USING (report_id)
-WHERE f.key IS NOT NULL AND f.scope = 'year'
+WHERE f.key IS NOT NULL AND (f.scope = 'year' OR (f.scope = 'cumulative' AND f.key LIKE '%.cumulative'))
 QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
                            ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
 

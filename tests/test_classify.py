@@ -111,12 +111,35 @@ STD2019 = ["第二十条第（一）项", "信息内容 本年新制作数量 �
         (STD2019, "std2019"),
         (["二、上年结转政府信息公开申请数量", "（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"], "std2021"),
         (["第二十条第（九）项", "政府集中采购 采购项目数量 采购总金额"], "std2019"),
-        ([], "narrative"),
     ],
 )
 def test_format_from_labels(extra: list[str], fmt: str) -> None:
     info = classify(doc(["某某区2020年政府信息公开工作年度报告"] + NARRATIVE_BODY + extra))
     assert info.format == fmt
+
+
+@pytest.mark.parametrize(("year", "fmt"), [(2016, "narrative"), (2018, "narrative"), (2019, "std2019"),
+                                           (2020, "std2019"), (2021, "std2021"), (2024, "std2021")])
+def test_prose_only_report_takes_its_years_format(year: int, fmt: str) -> None:
+    """No table words at all (an opening excerpt, a prose-only page): the year's format."""
+    assert classify(doc([f"某某区{year}年政府信息公开工作年度报告"] + NARRATIVE_BODY)).format == fmt
+
+
+def test_opening_excerpt_with_a_dated_report_title_is_a_report() -> None:
+    lines = ["某某县2012年政府信息公开工作年度报告", "本年度，我县政府信息公开工作稳步推进，全年公开各类信息300条。"]
+    info = classify(doc(lines))
+    assert info.is_report and info.year == 2012 and info.format == "narrative"
+
+
+def test_township_takes_the_county_its_text_names() -> None:
+    lines = ["2015年某某镇人民政府信息公开年度报告", "我镇信息均在缙云县政府网公开。"] + NARRATIVE_BODY
+    info = classify(doc(lines))
+    assert (info.adcode, info.issuer) == ("331122", "缙云县某某镇人民政府")
+
+
+def test_unplaced_organisation_phrase_is_no_issuer() -> None:
+    lines = ["关于本单位信息公开的情况", "年内调整并落实了管委会分工，主动公开信息20条。"] + NARRATIVE_BODY
+    assert classify(doc(lines)).issuer is None
 
 
 def test_format_not_inferred_from_year() -> None:
@@ -163,3 +186,9 @@ def test_source_issuer_wins_over_an_unplaced_title() -> None:
     info = classify(doc(["本机关2022年政府信息公开工作年度报告"] + NARRATIVE_BODY),
                     issuer_hint="沭阳县人民政府", adcode_hint="321322")
     assert info.issuer == "沭阳县人民政府"
+
+
+@pytest.mark.parametrize(("title", "issuer"), [("某某产业园2017年信息公开报告", "某某产业园管理委员会"),
+                                                ("浦东新区2012年政府信息公开工作年度报告", "上海市浦东新区人民政府")])
+def test_a_bare_zone_name_is_its_management_committee(title: str, issuer: str) -> None:
+    assert classify(doc([title] + NARRATIVE_BODY)).issuer == issuer

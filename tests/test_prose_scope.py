@@ -27,10 +27,12 @@ def test_cumulative_since_records_began_but_not_the_years_total():
 
 
 def test_only_year_figures_take_keys():
+    """A running total takes its own cumulative key; last year's value none."""
     figs = [Figure(label="主动公开政府信息", value=9000, unit="条", start=0, end=4, scope="cumulative"),
+            Figure(label="主动公开政府信息", value=250, unit="条", start=5, end=8, scope="previous_year"),
             Figure(label="主动公开政府信息", value=300, unit="条", start=10, end=13)]
     assign_keys(figs)
-    assert [f.key for f in figs] == [None, "proactive.items"]
+    assert [f.key for f in figs] == ["proactive.items.cumulative", None, "proactive.items"]
 
 
 def test_scope_in_json():

@@ -10,7 +10,7 @@ from fixtures.reports import _cid_font, pdf_from_pages
 
 from pipeline.model import DocumentError, RawTable
 from pipeline.read import read_bytes
-from pipeline.read.decode import decode
+from pipeline.read.decode import decode, http_charset
 
 REPORT = "本机关全年主动公开政府信息一千余条，受理政府信息公开申请二十一件，均已按时答复，未收取任何费用。"
 
@@ -78,6 +78,13 @@ def test_undeclared_gbk_text_detected() -> None:
     text, encoding = decode((REPORT * 5).encode("gb18030"))
     assert text == REPORT * 5
     assert encoding == "gb18030"
+
+
+@pytest.mark.parametrize(("content_type", "charset"), [
+    ("text/html; charset=GBK", "gb18030"), ('text/plain; charset="Big5"', "big5"),
+    ("text/html", None), (None, None), ("text/html; charset=no-such-codec", None)])
+def test_http_charset(content_type: str | None, charset: str | None) -> None:
+    assert http_charset(content_type) == charset
 
 
 def test_binary_garbage_is_an_error() -> None:

@@ -52,8 +52,8 @@ def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> 
     if medium == "doc":
         return doc.read(data)
     if medium == "html":
-        return html.read(data)
-    return text.read(data)
+        return html.read(data, content_type)
+    return text.read(data, content_type)
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, CData, NavigableString, Tag
+from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
 
 from pipeline.model import DocumentError, RawDocument, RawTable
 from pipeline.read.boilerplate import is_boilerplate
-from pipeline.read.decode import decode, declared_charset
+from pipeline.read.decode import declared_charset, decode, http_charset
 
 # Content containers of the common government CMSs (TRS, Hanweb, 开普, Shanghai sites).
 CONTENT_SELECTORS = [
@@ -112,11 +112,17 @@ def _cell_text(cell: Tag) -> str:
     return _WS.sub(" ", "".join(cell.strings)).strip()
 
 
+# A report table is a few hundred cells; row and column spans that expand one table past this
+# (3,000 cells of rowspan=colspan=100 would be 30 million) are hostile, not a report.
+MAX_TABLE_CELLS = 100_000
+
+
 def _grid(table: Tag) -> RawTable:
     rows: list[list[str]] = []
     origins: list[list[int]] = []
     pending: dict[tuple[int, int], tuple[str, int]] = {}
     cell_id = 0
+    expanded = 0
     trs = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
     for r, tr in enumerate(trs):
         row: list[str] = []
@@ -130,8 +136,11 @@ def _grid(table: Tag) -> RawTable:
                 orow.append(oid)
                 col += 1
             text = _cell_text(cell)
-            rowspan = _span(cell.get("rowspan"))
+            rowspan = min(_span(cell.get("rowspan")), len(trs) - r)  # clipped at the last row, as browsers do
             colspan = _span(cell.get("colspan"))
+            expanded += rowspan * colspan
+            if expanded > MAX_TABLE_CELLS:
+                raise DocumentError(f"an HTML table whose row and column spans expand past {MAX_TABLE_CELLS:,} cells")
             for dc in range(colspan):
                 row.append(text)
                 orow.append(cell_id)
@@ -167,7 +176,7 @@ def _is_data_table(table: Tag) -> bool:
     return columns >= 2 and all(len(c.get_text(strip=True)) <= 200 for c in cells)
 
 
-_FLUSH = object()  # a marker on the walk's stack: the end of a block element
+_BLOCK_END = object()
 
 
 def _blocks(content: Tag) -> list:
@@ -184,15 +193,17 @@ def _blocks(content: Tag) -> list:
             if line and not is_boilerplate(line):
                 blocks.append(line)
 
-    stack: list = list(reversed(content.contents))
+    # An explicit stack, so any nesting depth is walked without recursion (50,000 nested
+    # <span>s overflowed the call stack): nodes still to visit, and _BLOCK_END markers that
+    # close a block element once its children are done.
+    stack: list[PageElement | object] = list(reversed(content.contents))
     while stack:
         node = stack.pop()
-        if node is _FLUSH:
+        if node is _BLOCK_END:
             flush()
-        elif type(node) is NavigableString:
-            buffer.append(str(node))
-        elif not isinstance(node, Tag):
-            continue  # comments, CDATA, doctype
+        elif isinstance(node, NavigableString):
+            if type(node) is NavigableString:  # comments, CDATA and doctypes are not text
+                buffer.append(str(node))
         elif node.name == "table" and _is_data_table(node):
             flush()
             grid = _grid(node)
@@ -201,14 +212,15 @@ def _blocks(content: Tag) -> list:
         else:
             if node.name in _BLOCK_TAGS:
                 flush()
-                stack.append(_FLUSH)
+                stack.append(_BLOCK_END)
             stack.extend(reversed(node.contents))
     flush()
     return blocks
 
 
-def read(data: bytes) -> RawDocument:
-    text, encoding = decode(data, declared_charset(data))
+def read(data: bytes, content_type: str | None = None) -> RawDocument:
+    """The HTTP charset outranks the page's own <meta>, as in browsers; both may lie."""
+    text, encoding = decode(data, http_charset(content_type) or declared_charset(data))
     try:
         soup = BeautifulSoup(text, "lxml")
     except Exception as err:  # lxml raises several types on pathological markup
