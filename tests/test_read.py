@@ -318,12 +318,6 @@ def test_docx_origins_distinct_cells_distinct_ids() -> None:
     assert grid.origins[0][0] not in others
 
 
-def test_doc_legacy_word_is_an_error() -> None:
-    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024
-    with pytest.raises(DocumentError, match=r"\.doc"):
-        read_bytes(ole, "report.doc")
-
-
 def test_damaged_docx_is_an_error() -> None:
     data = _docx()
     with pytest.raises(DocumentError, match="Word"):

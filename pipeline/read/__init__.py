@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.limits import FILE_SIZE
 from pipeline.model import DocumentError, RawDocument
-from pipeline.read import docx, html, pdf, text
+from pipeline.read import doc, docx, html, pdf, text
 
 _GZIP = b"\x1f\x8b"
 
@@ -50,7 +50,7 @@ def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> 
     if medium == "image":
         raise DocumentError("image file; reports given as images need OCR, which is not supported")
     if medium == "doc":
-        raise DocumentError("legacy Word .doc is not supported (convert to .docx or PDF)")
+        return doc.read(data)
     if medium == "html":
         return html.read(data, content_type)
     return text.read(data, content_type)
