@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 TABLES = ("documents", "reports", "figures", "checks", "runs", "errors", "metrics", "regions")
-VIEWS = ("metric_values", "metric_yoy", "metric_compare", "metric_rollup", "report_quality", "indicators",
+VIEWS = ("metric_values", "metric_values_all", "metric_yoy", "metric_compare", "metric_rollup", "report_quality", "indicators",
          "cross_year_checks", "report_series")
 FORMATS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)"}
 
