@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS metrics (
     key VARCHAR PRIMARY KEY, label_zh VARCHAR, label_en VARCHAR, unit VARCHAR, table_name VARCHAR,
     formats VARCHAR, meaning VARCHAR
 );
+-- The terms of the within-report relations (pipeline.checks.relation_terms), rewritten from the
+-- key files on every writing connection like metrics: one row per term and format.
+CREATE TABLE IF NOT EXISTS relation_terms (
+    format VARCHAR, rule VARCHAR, kind VARCHAR, side VARCHAR, position INTEGER, key VARCHAR, sign INTEGER,
+    source VARCHAR                     -- the figure a term reads: a table cell, or (narrative.*) the prose figure
+);
 CREATE TABLE IF NOT EXISTS regions (
     adcode VARCHAR PRIMARY KEY, name VARCHAR, full_name VARCHAR, level VARCHAR, parent VARCHAR,
     province VARCHAR, city VARCHAR
@@ -265,7 +271,7 @@ WITH c AS (
     SELECT report_id, count(*) AS checks, count(ok) AS checks_assessed,
            count(*) FILTER (WHERE NOT ok AND kind = 'definitional') AS failed_definitional,
            count(*) FILTER (WHERE NOT ok AND kind = 'commonly_expected') AS failed_commonly_expected,
-           count(*) FILTER (WHERE NOT ok AND kind NOT IN ('definitional', 'commonly_expected')) AS failed_other
+           count(*) FILTER (WHERE NOT ok AND kind = 'heuristic') AS failed_heuristic
     FROM checks GROUP BY report_id
 ), x AS (
     SELECT report_id, count(ok) AS cross_year_assessed, count(*) FILTER (WHERE NOT ok) AS failed_cross_year
@@ -285,7 +291,7 @@ SELECT r.report_id, r.adcode, r.region, r.issuer, s.series, r.year, r.format, r.
        coalesce(c.checks, 0) AS checks, coalesce(c.checks_assessed, 0) AS checks_assessed,
        coalesce(c.failed_definitional, 0) AS failed_definitional,
        coalesce(c.failed_commonly_expected, 0) AS failed_commonly_expected,
-       coalesce(c.failed_other, 0) AS failed_other,
+       coalesce(c.failed_heuristic, 0) AS failed_heuristic,
        coalesce(x.cross_year_assessed, 0) AS cross_year_assessed,
        coalesce(x.failed_cross_year, 0) AS failed_cross_year,
        rep.common_table_keys, rep.equal_table_keys,
@@ -299,6 +305,46 @@ JOIN report_series s USING (report_id)
 LEFT JOIN c USING (report_id)
 LEFT JOIN x USING (report_id)
 LEFT JOIN rep USING (report_id);
+
+-- Every failed within-report check spelled out, one row per term: the figure each key of the
+-- relation read (label, value as printed, unit), its side and sign, beside the check's lhs and rhs.
+-- Terms come from relation_terms (YAML relations, narrative.*), or for text.part_sum.<label> from
+-- the prose total and the figures that are part_of it; a check without terms (table.*.complete:
+-- cells read vs cells printed) is one row with NULL terms. A term the report does not print has a
+-- NULL label and value (a printed 小计 stood in for missing leaves).
+CREATE OR REPLACE VIEW check_failures AS
+WITH failed AS (
+    SELECT c.report_id, c.rule, c.kind, c.lhs, c.rhs, r.adcode, r.region, r.issuer, r.year, r.format
+    FROM checks c JOIN reports r USING (report_id)
+    WHERE NOT c.ok
+), cells AS (  -- one figure per report, key and source: the last, as the checks read them
+    SELECT * FROM figures WHERE key IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY report_id, key, source ORDER BY figure_id DESC) = 1
+), listed AS (
+    SELECT f.report_id, f.rule, f.lhs, t.side, t.position, t.key, t.sign, t.source,
+           c.figure_id, c.label, c.value, c.unit
+    FROM failed f
+    JOIN relation_terms t ON t.rule = f.rule AND t.format = f.format
+    LEFT JOIN cells c ON c.report_id = f.report_id AND c.key = t.key AND c.source = t.source
+), totals AS (  -- text.part_sum.<label>: the prose total with that label and value that has parts
+    SELECT f.report_id, f.rule, f.lhs, p.figure_id
+    FROM failed f
+    JOIN figures p ON p.report_id = f.report_id AND f.rule = 'text.part_sum.' || p.label AND p.value = f.lhs
+    WHERE EXISTS (SELECT 1 FROM figures q WHERE q.report_id = p.report_id AND q.part_of = p.figure_id)
+), parts AS (
+    SELECT t.report_id, t.rule, t.lhs, CASE WHEN p.figure_id = t.figure_id THEN 'lhs' ELSE 'rhs' END AS side,
+           row_number() OVER (PARTITION BY t.report_id, t.figure_id, p.figure_id = t.figure_id ORDER BY p.figure_id) - 1
+               AS position,
+           p.key, 1 AS sign, p.source, p.figure_id, p.label, p.value, p.unit
+    FROM totals t
+    JOIN figures p ON p.report_id = t.report_id AND (p.figure_id = t.figure_id OR p.part_of = t.figure_id)
+), terms AS (
+    SELECT * FROM listed UNION ALL BY NAME SELECT * FROM parts
+)
+SELECT f.report_id, f.adcode, f.region, f.issuer, f.year, f.format, f.rule, f.kind, f.lhs, f.rhs,
+       t.side, t.position, t.key, t.label, t.sign, t.value, t.unit, t.source, t.figure_id
+FROM failed f
+LEFT JOIN terms t ON t.report_id = f.report_id AND t.rule = f.rule AND t.lhs IS NOT DISTINCT FROM f.lhs;
 
 -- Derived indicators, one row per primary report. Rates are NULL when their denominator is missing or 0.
 -- In a sum, a blank term counts 0 unless every term is blank (as in the checks).

@@ -11,6 +11,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from pipeline.checks import relation_terms
 from pipeline.metrics import CURRENCY, dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
@@ -88,7 +89,8 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
 
 def key_file_tables() -> dict[str, pd.DataFrame]:
     """The reference tables made from the installed key files, by table name."""
-    return {"metrics": pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"})}
+    return {"metrics": pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"}),
+            "relation_terms": pd.DataFrame(relation_terms())}
 
 
 def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:

@@ -292,9 +292,40 @@ def test_failed_checks_are_counted_by_kind(wh):
     rid = wh.report("320804", "淮阴区人民政府", 2021, {"review.total": 1}, checks=[
         ("a", "definitional", False), ("b", "definitional", True), ("c", "commonly_expected", False),
         ("d", "commonly_expected", False), ("e", "heuristic", False), ("f", "definitional", None)])
-    (row,) = wh.query("SELECT checks, checks_assessed, failed_definitional, failed_commonly_expected, failed_other "
+    (row,) = wh.query("SELECT checks, checks_assessed, failed_definitional, failed_commonly_expected, failed_heuristic "
                       "FROM report_quality WHERE report_id = ?", [rid])
     assert row == (6, 5, 1, 2, 1)
+
+
+def test_check_failures_spell_out_prose_repeats_and_incomplete_tables(wh):
+    rid = wh.report("320804", "淮阴区人民政府", 2021, {"litigation.direct.total": 3, "litigation.after_review.total": 2})
+    with store_connect(wh.path) as con:
+        execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, source, implicit, scope) "
+                     "VALUES (?, 9, 'litigation.total', '行政诉讼', 4, '件', 'text', false, 'year')", [rid])
+        execute(con, "INSERT INTO checks VALUES (?, 'narrative.litigation.total', 'commonly_expected', false, 4, 5), "
+                     "(?, 'table.review.complete', 'commonly_expected', false, 12, 15), "
+                     "(?, 'review.sum', 'definitional', true, 0, 0)", [rid, rid, rid])
+    rows = wh.query("SELECT rule, side, key, label, value, source FROM check_failures ORDER BY rule, side, position")
+    assert rows == [
+        ("narrative.litigation.total", "lhs", "litigation.total", "行政诉讼", 4, "text"),
+        ("narrative.litigation.total", "rhs", "litigation.direct.total", "litigation.direct.total", 3, "table"),
+        ("narrative.litigation.total", "rhs", "litigation.after_review.total", "litigation.after_review.total", 2,
+         "table"),
+        ("table.review.complete", None, None, None, None, None),  # no terms: cells read vs printed
+    ]
+
+
+def test_check_failure_terms_add_up_to_their_sides(sample_warehouse):
+    con = pipeline.connect(str(sample_warehouse))
+    try:
+        sides = con.execute("""
+            SELECT report_id, rule, lhs, rhs, side, CASE side WHEN 'lhs' THEN lhs ELSE rhs END AS printed,
+                   sum(sign * coalesce(value, 0)) AS summed
+            FROM check_failures WHERE side IS NOT NULL GROUP BY ALL""").fetchall()
+    finally:
+        con.close()
+    assert sides, "raw/samples has no failed check with terms"
+    assert all(math.isclose(printed, summed) for *_, printed, summed in sides)
 
 
 # ── indicators ────────────────────────────────────────────────────────────────────────────────
