@@ -16,7 +16,7 @@ _PROSE_TABLE = {"litigation.total": ("litigation.direct.total", "litigation.afte
                     "three_securities_one_stability", "third_party_rights", "internal_affairs", "process_info",
                     "enforcement_file", "admin_query"))}
 _NARRATIVE_KIND = "commonly_expected"  # a prose repeat that disagrees is worth flagging, not fatal
-FORMATS = {"std2019": "2019", "std2021": "2021"}
+_VERSIONS = {"std2019": "2019", "std2021": "2021"}  # format → its key file
 
 
 def _side(keys: tuple[str, ...], values: dict) -> tuple[list, bool] | None:
@@ -137,7 +137,7 @@ def relation_terms() -> list[dict]:
                      "key": key.lstrip("-"), "sign": -1 if key.startswith("-") else 1, "source": source}
                     for i, key in enumerate(keys))
 
-    for fmt, version in FORMATS.items():
+    for fmt, version in _VERSIONS.items():
         for rel in relations(version):
             if rel.scope == "within_report":
                 add(fmt, rel.id, rel.kind, "lhs", rel.lhs, "table")
@@ -153,6 +153,6 @@ def relation_terms() -> list[dict]:
 
 def check_document(figures: list[Figure], fmt: str) -> list[Check]:
     values = {f.key: f.value for f in figures if f.source == "table" and f.key}
-    version = FORMATS.get(fmt, "2021")
+    version = _VERSIONS.get(fmt, "2021")
     table_checks = evaluate(values, version) if values else []
     return table_checks + completeness_checks(figures, fmt) + prose_checks(figures) + part_sum_checks(figures)
