@@ -318,7 +318,7 @@ WITH failed AS (
     FROM checks c JOIN reports r USING (report_id)
     WHERE NOT c.ok
 ), cells AS (  -- one figure per report, key and source: the last, as the checks read them
-    SELECT * FROM figures WHERE key IS NOT NULL
+    SELECT * FROM figures WHERE key IS NOT NULL AND report_id IN (SELECT report_id FROM failed)
     QUALIFY row_number() OVER (PARTITION BY report_id, key, source ORDER BY figure_id DESC) = 1
 ), listed AS (
     SELECT f.report_id, f.rule, f.lhs, t.side, t.position, t.key, t.sign, t.source,
