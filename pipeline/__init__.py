@@ -21,7 +21,9 @@ __version__ = "0.1.0"
 __all__ = ["connect", "load_metrics", "DEFAULT_WAREHOUSE"]
 
 DEFAULT_WAREHOUSE = "warehouse/nianbao.duckdb"
-METRIC_COLUMNS = ["adcode", "region", "issuer", "year", "key", "value", "unit", "source", "report_id"]
+METRIC_COLUMNS = ["adcode", "region", "issuer", "year", "key", "value", "unit", "printed_value", "printed_unit",
+                  "source", "report_id"]
+ALL_REPORTS_COLUMNS = ["is_primary", "primary_report_id"]
 
 
 def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
@@ -49,6 +51,8 @@ def _ensure_views(con: "duckdb.DuckDBPyConnection") -> None:
     import re
     from pathlib import Path
 
+    from pipeline.store import key_file_tables
+
     sql = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
     have = {name for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     wanted = re.findall(r"CREATE OR REPLACE VIEW (\w+)", sql)
@@ -59,6 +63,10 @@ def _ensure_views(con: "duckdb.DuckDBPyConnection") -> None:
     if columns and "scope" not in columns:  # written before figures had a scope: all were this year's
         database = con.execute("SELECT current_database()").fetchone()[0]
         con.execute(f'CREATE TEMP VIEW figures AS SELECT *, \'year\' AS scope FROM "{database}".main.figures').fetchall()
+    for name, frame in key_file_tables().items():  # the installed key files, not the old warehouse's copy
+        con.register("key_file_frame", frame)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM key_file_frame").fetchall()
+        con.unregister("key_file_frame")
     for statement in con.extract_statements(sql):
         text = re.sub(r"^(\s*--[^\n]*\n|\s+)*", "", statement.query)  # leading comments
         if re.match(r"CREATE OR REPLACE (VIEW|MACRO)\b", text):
@@ -75,9 +83,15 @@ def _as_list(value) -> list | None:
 
 def load_metrics(warehouse: str = DEFAULT_WAREHOUSE, keys: str | Iterable[str] | None = None,
                  adcode: str | Iterable[str] | None = None, issuer: str | Iterable[str] | None = None,
-                 years: int | Iterable[int] | None = None) -> "pandas.DataFrame":
+                 years: int | Iterable[int] | None = None, all_reports: bool = False) -> "pandas.DataFrame":
     """Canonical figures as a tidy DataFrame, one row per report and key (the ``metric_values``
-    view): adcode, region, issuer, year, key, value, unit, source ('table' or 'text'), report_id.
+    view): adcode, region, issuer, year, key, value and unit (the key's unit: money in 元,
+    counts as integers), printed_value and printed_unit (as the report prints them), source
+    ('table' or 'text'), report_id.
+
+    Only primary reports: one per issuer and year, so a ``groupby().sum()`` counts a report
+    saved twice (page and PDF) once. ``all_reports=True`` returns every report
+    (``metric_values_all``), with is_primary and primary_report_id.
 
     Filters (each optional, combined with AND):
     - keys: a key or keys; ``*`` is a wildcard (``"requests.new.*"``);
@@ -97,7 +111,9 @@ def load_metrics(warehouse: str = DEFAULT_WAREHOUSE, keys: str | Iterable[str] |
             continue
         where.append("(" + " OR ".join([test] * len(values)) + ")")
         params.extend(int(v) if column == "year" else str(v) for v in values)
-    sql = (f"SELECT {', '.join(METRIC_COLUMNS)} FROM metric_values"
+    columns, view = (METRIC_COLUMNS + ALL_REPORTS_COLUMNS, "metric_values_all") if all_reports else (
+        METRIC_COLUMNS, "metric_values")
+    sql = (f"SELECT {', '.join(columns)} FROM {view}"
            f"{' WHERE ' + ' AND '.join(where) if where else ''} ORDER BY adcode, issuer, year, key")
     con = connect(warehouse)
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from pipeline.metrics import relations
+from pipeline.metrics import cell_labels, narrative_keys, relations
 from pipeline.model import Check, Figure
 
 _LEAF = re.compile(r"^requests\.outcome\.(\w+)\.(\w+)\.(\w+)$")
@@ -15,6 +15,8 @@ _PROSE_TABLE = {"litigation.total": ("litigation.direct.total", "litigation.afte
                     f"requests.outcome.withheld.{r}.total" for r in ("state_secret", "law_prohibited",
                     "three_securities_one_stability", "third_party_rights", "internal_affairs", "process_info",
                     "enforcement_file", "admin_query"))}
+_NARRATIVE_KIND = "commonly_expected"  # a prose repeat that disagrees is worth flagging, not fatal
+_VERSIONS = {"std2019": "2019", "std2021": "2021"}  # format → its key file
 
 
 def _side(keys: tuple[str, ...], values: dict) -> tuple[list, bool] | None:
@@ -75,7 +77,7 @@ def prose_checks(figures: list[Figure]) -> list[Check]:
         if not all(p in table for p in parts) or any(table[p] is None for p in parts):
             continue
         printed = sum(table[p] for p in parts)
-        checks.append(Check(rule=f"narrative.{fig.key}", kind="commonly_expected",
+        checks.append(Check(rule=f"narrative.{fig.key}", kind=_NARRATIVE_KIND,
                             ok=math.isclose(fig.value, printed), lhs=fig.value, rhs=printed))
     return checks
 
@@ -123,8 +125,34 @@ def completeness_checks(figures: list[Figure], fmt: str) -> list[Check]:
     return checks
 
 
+def relation_terms() -> list[dict]:
+    """The terms of every relation with fixed terms that a report of a standard format is checked
+    against, one row each (the warehouse table `relation_terms`): the YAML relations, and
+    narrative.<key> (a prose figure, lhs, against the table cells it repeats, rhs). The figures
+    of text.part_sum.* are linked by figures.part_of instead; table.*.complete has none."""
+    rows: list[dict] = []
+
+    def add(fmt: str, rule: str, kind: str, side: str, keys: tuple[str, ...], source: str) -> None:
+        rows.extend({"format": fmt, "rule": rule, "kind": kind, "side": side, "position": i,
+                     "key": key.lstrip("-"), "sign": -1 if key.startswith("-") else 1, "source": source}
+                    for i, key in enumerate(keys))
+
+    for fmt, version in _VERSIONS.items():
+        for rel in relations(version):
+            if rel.scope == "within_report":
+                add(fmt, rel.id, rel.kind, "lhs", rel.lhs, "table")
+                add(fmt, rel.id, rel.kind, "rhs", rel.rhs, "table")
+        cells = cell_labels(version)
+        for item in narrative_keys()["keys"]:
+            parts = _PROSE_TABLE.get(item["key"], (item["key"],))
+            if all(part in cells for part in parts):
+                add(fmt, f"narrative.{item['key']}", _NARRATIVE_KIND, "lhs", (item["key"],), "text")
+                add(fmt, f"narrative.{item['key']}", _NARRATIVE_KIND, "rhs", parts, "table")
+    return rows
+
+
 def check_document(figures: list[Figure], fmt: str) -> list[Check]:
     values = {f.key: f.value for f in figures if f.source == "table" and f.key}
-    version = "2019" if fmt == "std2019" else "2021"
+    version = _VERSIONS.get(fmt, "2021")
     table_checks = evaluate(values, version) if values else []
     return table_checks + completeness_checks(figures, fmt) + prose_checks(figures) + part_sum_checks(figures)

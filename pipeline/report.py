@@ -39,10 +39,13 @@ def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
 def print_summary(summary: RunSummary, warehouse: Path) -> None:
     with connect(warehouse, read_only=True) as con:
         rows = con.execute("""SELECT issuer, string_agg(DISTINCT CAST(year AS VARCHAR), ' ' ORDER BY CAST(year AS VARCHAR)),
-                                     count(*), sum(figures), sum(failed_checks)
-                              FROM reports GROUP BY issuer ORDER BY issuer""").fetchall()
+                                     count(*), sum(figures), sum(failed_definitional), sum(failed_commonly_expected),
+                                     sum(failed_heuristic)
+                              FROM report_quality GROUP BY issuer ORDER BY issuer""").fetchall()
         errors = scalar(con, "SELECT count(*) FROM errors")
-    console.print(_table("reports by issuer", ["issuer", "years", "reports", "figures", "failed checks"], rows))
+    console.print(_table("reports by issuer (failed checks by kind: see the view check_failures)",
+                         ["issuer", "years", "reports", "figures", "failed definitional", "failed commonly expected",
+                          "failed heuristic"], rows))
     console.print(f"run {summary.run_id}: {summary.documents} documents, {summary.unchanged} unchanged, "
                   f"{summary.reports} reports, {summary.not_reports} not reports, {len(summary.failed)} failed; "
                   f"{errors} documents in errors; warehouse {warehouse}")

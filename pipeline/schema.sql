@@ -39,6 +39,12 @@ CREATE TABLE IF NOT EXISTS metrics (
     key VARCHAR PRIMARY KEY, label_zh VARCHAR, label_en VARCHAR, unit VARCHAR, table_name VARCHAR,
     formats VARCHAR, meaning VARCHAR
 );
+-- The terms of the within-report relations (pipeline.checks.relation_terms), rewritten from the
+-- key files on every writing connection like metrics: one row per term and format.
+CREATE TABLE IF NOT EXISTS relation_terms (
+    format VARCHAR, rule VARCHAR, kind VARCHAR, side VARCHAR, position INTEGER, key VARCHAR, sign INTEGER,
+    source VARCHAR                     -- the figure a term reads: a table cell, or (narrative.*) the prose figure
+);
 CREATE TABLE IF NOT EXISTS regions (
     adcode VARCHAR PRIMARY KEY, name VARCHAR, full_name VARCHAR, level VARCHAR, parent VARCHAR,
     province VARCHAR, city VARCHAR
@@ -48,16 +54,6 @@ CREATE TABLE IF NOT EXISTS regions (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- rows from before scope were all this year's
-
--- One value per report and key: a table cell wins over a prose repeat, an explicit figure
--- over a zero stated in words. Only figures of the report's year count (scope year), and
--- cumulative ones under their own `.cumulative` keys (proactive.items.cumulative), a separate series.
-CREATE OR REPLACE VIEW metric_values AS
-SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key, f.value, f.unit, f.source, r.report_id
-FROM figures f JOIN reports r USING (report_id)
-WHERE f.key IS NOT NULL AND (f.scope = 'year' OR (f.scope = 'cumulative' AND f.key LIKE '%.cumulative'))
-QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
-                           ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
 
 -- ───────────────────────── comparison across issuers, districts and years ─────────────────────────
 -- Views below are documented in docs/warehouse.md.
@@ -75,8 +71,11 @@ CREATE OR REPLACE MACRO nb_stem(name) AS
 -- One row per report: the series it belongs to. A series is one body of one region over the
 -- years: adcode + the issuer with its place names stripped (淮安市洪泽区人民政府, 洪泽区人民政府,
 -- 洪泽县人民政府 and a bare 洪泽区 are all 320813|人民政府; 人民政府办公室 and 政府 count as the
--- government itself). Without an adcode the whole issuer text is the body. When a series has
--- several reports for one year (the same report saved twice), the one with most figures is primary.
+-- government itself). Without an adcode the whole issuer text is the body.
+-- The primary rule, the only one every series view uses: of a series' reports for one year (the
+-- same report saved as page and PDF, or re-saved), the one with most figures is primary, ties going
+-- to the smallest report_id; the others name it in primary_report_id. A report without a year is
+-- its own primary. A view, not a stored flag, so it stays right as documents arrive in any batch.
 CREATE OR REPLACE VIEW report_series AS
 WITH named AS (
     SELECT r.report_id, r.issuer, r.adcode, r.region, r.year, r.format, r.figures, r.failed_checks,
@@ -102,71 +101,91 @@ WITH named AS (
                    ELSE body END AS issuer_body
     FROM stripped
 )
-SELECT report_id, adcode, region, issuer, issuer_body,
-       coalesce(adcode, '') || '|' || coalesce(issuer_body, report_id) AS series,
-       year, format, figures, failed_checks,
-       row_number() OVER (PARTITION BY coalesce(adcode, '') || '|' || coalesce(issuer_body, report_id), year
-                          ORDER BY figures DESC NULLS LAST, report_id) = 1 AS is_primary
-FROM bodies;
+, series AS (
+    SELECT *, coalesce(adcode, '') || '|' || coalesce(issuer_body, report_id) AS series FROM bodies
+)
+SELECT report_id, adcode, region, issuer, issuer_body, series, year, format, figures, failed_checks,
+       row_number() OVER same_year = 1 AS is_primary,
+       first_value(report_id) OVER same_year AS primary_report_id
+FROM series
+WINDOW same_year AS (PARTITION BY series, coalesce(CAST(year AS VARCHAR), report_id)
+                     ORDER BY figures DESC NULLS LAST, report_id);
+
+-- One value per report and key: a table cell wins over a prose repeat, an explicit figure
+-- over a zero stated in words. Only figures of the report's year count (scope year), and
+-- cumulative ones under their own `.cumulative` keys (proactive.items.cumulative), a separate series. The value is
+-- in the key's unit (metrics.unit): money in whole 元 (from value_base, so 万元 and 元 rows add up),
+-- counts as integers whatever count word was printed (办理申请5项 is 5 of a key counted in 件);
+-- printed_value and printed_unit keep what the report says. Every report, primary or not.
+CREATE OR REPLACE VIEW metric_values_all AS
+WITH f AS (
+    SELECT f.*, coalesce(m.unit, f.unit) AS key_unit
+    FROM figures f LEFT JOIN metrics m USING (key)
+    WHERE f.key IS NOT NULL AND (f.scope = 'year' OR (f.scope = 'cumulative' AND f.key LIKE '%.cumulative'))
+)
+SELECT r.adcode, r.region, r.issuer, r.year, r.format, f.key,
+       CAST(round(CASE WHEN nb_unit_factor(f.key_unit) IS NULL THEN f.value
+                       ELSE f.value_base / nb_unit_factor(f.key_unit) END) AS BIGINT) AS value,
+       f.key_unit AS unit, f.value AS printed_value, f.unit AS printed_unit, f.source, r.report_id,
+       s.is_primary, s.primary_report_id
+FROM f JOIN reports r USING (report_id) JOIN report_series s USING (report_id)
+QUALIFY row_number() OVER (PARTITION BY f.report_id, f.key
+                           ORDER BY f.source = 'table' DESC, f.implicit ASC, f.figure_id) = 1;
+
+-- The series: metric_values_all of primary reports only, so a sum counts each report once.
+CREATE OR REPLACE VIEW metric_values AS
+SELECT * EXCLUDE (is_primary, primary_report_id) FROM metric_values_all WHERE is_primary;
 
 -- Year over year: every value of a primary report next to the same series' value for the same
 -- key in the year before (strictly year − 1: a gap in the series gives NULLs, not a change over
--- two years). A prose figure and a table cell with the same key line up. Currency values of
--- different units are converted to this row's unit.
+-- two years). A prose figure and a table cell with the same key line up; both values are in the
+-- key's unit, so 1.2 万元 last year and 15000 元 this year are 12000 and 15000.
 CREATE OR REPLACE VIEW metric_yoy AS
 WITH v AS (
-    SELECT m.adcode, m.region, m.issuer, s.issuer_body, s.series, m.year, m.format, m.key, m.value, m.unit,
-           m.source, m.report_id
-    FROM metric_values m JOIN report_series s USING (report_id)
-    WHERE s.is_primary
+    SELECT m.*, s.issuer_body, s.series FROM metric_values m JOIN report_series s USING (report_id)
 ), joined AS (
-    SELECT v.*, p.year AS prev_year, p.report_id AS prev_report_id, p.format AS prev_format,
-           p.source AS prev_source, p.unit AS prev_unit,
-           CASE WHEN p.report_id IS NULL THEN NULL
-                WHEN p.unit IS NOT DISTINCT FROM v.unit OR p.unit IS NULL OR v.unit IS NULL THEN p.value
-                WHEN nb_unit_factor(p.unit) IS NOT NULL AND nb_unit_factor(v.unit) IS NOT NULL
-                     THEN p.value * nb_unit_factor(p.unit) / nb_unit_factor(v.unit)
-           END AS prev_value
+    SELECT v.*, p.year AS prev_year, p.value AS prev_value, p.printed_value AS prev_printed_value,
+           p.printed_unit AS prev_printed_unit, p.format AS prev_format, p.source AS prev_source,
+           p.report_id AS prev_report_id
     FROM v LEFT JOIN v p ON p.series = v.series AND p.key = v.key AND p.year = v.year - 1
 )
-SELECT adcode, region, issuer, issuer_body, series, year, format, key, value, unit, source, report_id,
-       prev_year, prev_value, prev_unit, prev_format, prev_source, prev_report_id,
+SELECT adcode, region, issuer, issuer_body, series, year, format, key, value, unit, printed_value, printed_unit,
+       source, report_id, prev_year, prev_value, prev_printed_value, prev_printed_unit, prev_format, prev_source,
+       prev_report_id,
        value - prev_value AS abs_change,
        CASE WHEN prev_value <> 0 THEN (value - prev_value) / abs(prev_value) END AS rel_change
 FROM joined;
 
 -- Within the parent region (regions.parent) and year: how each region's body compares with the
 -- same body of its siblings (county governments with county governments, 发展和改革局 with
--- 发展和改革局), per key and unit. Only primary reports and non-null values take part.
+-- 发展和改革局), per key (one unit per key). Only primary reports and non-null values take part.
 CREATE OR REPLACE VIEW metric_compare AS
 WITH v AS (
-    SELECT m.adcode, m.region, m.issuer, s.issuer_body, m.year, m.format, m.key, m.value, m.unit, m.source,
-           m.report_id, s.failed_checks, g.level, g.parent AS parent_adcode
+    SELECT m.*, s.issuer_body, s.failed_checks, g.level, g.parent AS parent_adcode
     FROM metric_values m
     JOIN report_series s USING (report_id)
     JOIN regions g ON g.adcode = m.adcode
-    WHERE s.is_primary AND m.value IS NOT NULL AND g.parent IS NOT NULL
+    WHERE m.value IS NOT NULL AND g.parent IS NOT NULL
 ), stats AS (
-    -- exact decimal sums and an ordered aggregate: the same numbers on every run and export
-    SELECT parent_adcode, issuer_body, year, key, unit, count(*) AS siblings,
-           CAST(sum(CAST(value AS DECIMAL(38, 6))) AS DOUBLE) AS parent_total,
+    -- integer sums and an ordered aggregate: the same numbers on every run and export
+    SELECT parent_adcode, issuer_body, year, key, count(*) AS siblings, CAST(sum(value) AS BIGINT) AS parent_total,
            stddev_pop(value ORDER BY adcode, report_id) AS sd
     FROM v GROUP BY ALL
 )
-SELECT v.adcode, v.region, v.issuer, v.issuer_body, v.year, v.format, v.key, v.value, v.unit, v.source,
-       v.report_id, v.failed_checks, v.level, v.parent_adcode, pr.full_name AS parent_region,
+SELECT v.adcode, v.region, v.issuer, v.issuer_body, v.year, v.format, v.key, v.value, v.unit, v.printed_value,
+       v.printed_unit, v.source, v.report_id, v.failed_checks, v.level, v.parent_adcode, pr.full_name AS parent_region,
        st.siblings,
-       rank() OVER (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key, v.unit ORDER BY v.value DESC) AS rank,
+       rank() OVER (PARTITION BY v.parent_adcode, v.issuer_body, v.year, v.key ORDER BY v.value DESC) AS rank,
        st.parent_total,
        v.value / nullif(st.parent_total, 0) AS share,
        (v.value - st.parent_total / st.siblings) / nullif(st.sd, 0) AS z_score
 FROM v
 JOIN stats st ON st.parent_adcode = v.parent_adcode AND st.issuer_body IS NOT DISTINCT FROM v.issuer_body
-             AND st.year = v.year AND st.key = v.key AND st.unit IS NOT DISTINCT FROM v.unit
+             AND st.year = v.year AND st.key = v.key
 LEFT JOIN regions pr ON pr.adcode = v.parent_adcode;
 
--- Counties summed up to their city and to their province, per body, year, key and unit
--- (county-level primary reports only; a city's own report is not added to its counties).
+-- Counties summed up to their city and to their province, per body, year and key, in the key's
+-- unit (county-level primary reports only; a city's own report is not added to its counties).
 -- counties_reporting / counties shows how complete a sum is.
 CREATE OR REPLACE VIEW metric_rollup AS
 WITH v AS (
@@ -174,7 +193,7 @@ WITH v AS (
     FROM metric_values m
     JOIN report_series s USING (report_id)
     JOIN regions g ON g.adcode = m.adcode
-    WHERE s.is_primary AND g.level = 'county' AND m.value IS NOT NULL
+    WHERE g.level = 'county' AND m.value IS NOT NULL
 ), up AS (
     SELECT city AS parent_adcode, 'city' AS parent_level, * FROM v WHERE city IS NOT NULL
     UNION ALL
@@ -185,7 +204,7 @@ WITH v AS (
     SELECT province, count(*) FROM regions WHERE level = 'county' GROUP BY province
 )
 SELECT up.parent_adcode, p.full_name AS parent_region, up.parent_level, up.issuer_body, up.year, up.key, up.unit,
-       CAST(sum(CAST(up.value AS DECIMAL(38, 6))) AS DOUBLE) AS value,  -- exact: order-independent
+       CAST(sum(up.value) AS BIGINT) AS value,  -- integers: exact, order-independent
        count(DISTINCT up.adcode) AS counties_reporting, any_value(sizes.counties) AS counties
 FROM up
 JOIN regions p ON p.adcode = up.parent_adcode
@@ -237,12 +256,12 @@ WITH s AS (
 ), sides AS (
     SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
            bool_and(present) AS complete,
-           CAST(sum(CAST(value AS DECIMAL(38, 6))) FILTER (WHERE side = 'lhs') AS DOUBLE) AS lhs,
-           CAST(sum(CAST(value AS DECIMAL(38, 6))) FILTER (WHERE side = 'rhs') AS DOUBLE) AS rhs
+           CAST(sum(value) FILTER (WHERE side = 'lhs') AS BIGINT) AS lhs,
+           CAST(sum(value) FILTER (WHERE side = 'rhs') AS BIGINT) AS rhs
     FROM terms GROUP BY ALL
 )
 SELECT series, adcode, region, issuer, year, report_id, prev_report_id, rule, kind,
-       CASE WHEN lhs IS NULL OR rhs IS NULL THEN NULL ELSE abs(lhs - rhs) < 1e-6 END AS ok, lhs, rhs
+       lhs = rhs AS ok, lhs, rhs
 FROM sides WHERE complete;
 
 -- Per report: failed within-report checks by kind, failed cross-year checks (against the year
@@ -253,7 +272,7 @@ WITH c AS (
     SELECT report_id, count(*) AS checks, count(ok) AS checks_assessed,
            count(*) FILTER (WHERE NOT ok AND kind = 'definitional') AS failed_definitional,
            count(*) FILTER (WHERE NOT ok AND kind = 'commonly_expected') AS failed_commonly_expected,
-           count(*) FILTER (WHERE NOT ok AND kind NOT IN ('definitional', 'commonly_expected')) AS failed_other
+           count(*) FILTER (WHERE NOT ok AND kind = 'heuristic') AS failed_heuristic
     FROM checks GROUP BY report_id
 ), x AS (
     SELECT report_id, count(ok) AS cross_year_assessed, count(*) FILTER (WHERE NOT ok) AS failed_cross_year
@@ -261,7 +280,7 @@ WITH c AS (
 ), t AS (
     SELECT m.report_id, s.series, s.year, m.key, m.value
     FROM metric_values m JOIN report_series s USING (report_id)
-    WHERE m.source = 'table' AND s.is_primary
+    WHERE m.source = 'table'
 ), rep AS (
     SELECT cur.report_id, any_value(prev.report_id) AS prev_report_id, count(*) AS common_table_keys,
            count(*) FILTER (WHERE cur.value IS NOT DISTINCT FROM prev.value) AS equal_table_keys,
@@ -273,7 +292,7 @@ SELECT r.report_id, r.adcode, r.region, r.issuer, s.series, r.year, r.format, r.
        coalesce(c.checks, 0) AS checks, coalesce(c.checks_assessed, 0) AS checks_assessed,
        coalesce(c.failed_definitional, 0) AS failed_definitional,
        coalesce(c.failed_commonly_expected, 0) AS failed_commonly_expected,
-       coalesce(c.failed_other, 0) AS failed_other,
+       coalesce(c.failed_heuristic, 0) AS failed_heuristic,
        coalesce(x.cross_year_assessed, 0) AS cross_year_assessed,
        coalesce(x.failed_cross_year, 0) AS failed_cross_year,
        rep.common_table_keys, rep.equal_table_keys,
@@ -288,7 +307,47 @@ LEFT JOIN c USING (report_id)
 LEFT JOIN x USING (report_id)
 LEFT JOIN rep USING (report_id);
 
--- Derived indicators, one row per report. Rates are NULL when their denominator is missing or 0.
+-- Every failed within-report check spelled out, one row per term: the figure each key of the
+-- relation read (label, value as printed, unit), its side and sign, beside the check's lhs and rhs.
+-- Terms come from relation_terms (YAML relations, narrative.*), or for text.part_sum.<label> from
+-- the prose total and the figures that are part_of it; a check without terms (table.*.complete:
+-- cells read vs cells printed) is one row with NULL terms. A term the report does not print has a
+-- NULL label and value (a printed 小计 stood in for missing leaves).
+CREATE OR REPLACE VIEW check_failures AS
+WITH failed AS (
+    SELECT c.report_id, c.rule, c.kind, c.lhs, c.rhs, r.adcode, r.region, r.issuer, r.year, r.format
+    FROM checks c JOIN reports r USING (report_id)
+    WHERE NOT c.ok
+), cells AS (  -- one figure per report, key and source: the last, as the checks read them
+    SELECT * FROM figures WHERE key IS NOT NULL AND report_id IN (SELECT report_id FROM failed)
+    QUALIFY row_number() OVER (PARTITION BY report_id, key, source ORDER BY figure_id DESC) = 1
+), listed AS (
+    SELECT f.report_id, f.rule, f.lhs, t.side, t.position, t.key, t.sign, t.source,
+           c.figure_id, c.label, c.value, c.unit
+    FROM failed f
+    JOIN relation_terms t ON t.rule = f.rule AND t.format = f.format
+    LEFT JOIN cells c ON c.report_id = f.report_id AND c.key = t.key AND c.source = t.source
+), totals AS (  -- text.part_sum.<label>: the prose total with that label and value that has parts
+    SELECT f.report_id, f.rule, f.lhs, p.figure_id
+    FROM failed f
+    JOIN figures p ON p.report_id = f.report_id AND f.rule = 'text.part_sum.' || p.label AND p.value = f.lhs
+    WHERE EXISTS (SELECT 1 FROM figures q WHERE q.report_id = p.report_id AND q.part_of = p.figure_id)
+), parts AS (
+    SELECT t.report_id, t.rule, t.lhs, CASE WHEN p.figure_id = t.figure_id THEN 'lhs' ELSE 'rhs' END AS side,
+           row_number() OVER (PARTITION BY t.report_id, t.figure_id, p.figure_id = t.figure_id ORDER BY p.figure_id) - 1
+               AS position,
+           p.key, 1 AS sign, p.source, p.figure_id, p.label, p.value, p.unit
+    FROM totals t
+    JOIN figures p ON p.report_id = t.report_id AND (p.figure_id = t.figure_id OR p.part_of = t.figure_id)
+), terms AS (
+    SELECT * FROM listed UNION ALL BY NAME SELECT * FROM parts
+)
+SELECT f.report_id, f.adcode, f.region, f.issuer, f.year, f.format, f.rule, f.kind, f.lhs, f.rhs,
+       t.side, t.position, t.key, t.label, t.sign, t.value, t.unit, t.source, t.figure_id
+FROM failed f
+LEFT JOIN terms t ON t.report_id = f.report_id AND t.rule = f.rule AND t.lhs IS NOT DISTINCT FROM f.lhs;
+
+-- Derived indicators, one row per primary report. Rates are NULL when their denominator is missing or 0.
 -- In a sum, a blank term counts 0 unless every term is blank (as in the checks).
 CREATE OR REPLACE VIEW indicators AS
 WITH p AS (
@@ -337,4 +396,5 @@ SELECT r.report_id, r.adcode, r.region, r.issuer, r.year, r.format,
        q.review_corrected / nullif(q.review_total - coalesce(q.review_pending, 0), 0) AS review_correction_rate,
        q.litigation_total, q.litigation_corrected,
        q.litigation_corrected / nullif(q.litigation_concluded, 0) AS litigation_correction_rate
-FROM reports r LEFT JOIN q USING (report_id);
+FROM report_series r LEFT JOIN q USING (report_id)
+WHERE r.is_primary;

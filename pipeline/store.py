@@ -12,13 +12,13 @@ import duckdb
 import pandas as pd
 
 from pipeline import DEFAULT_WAREHOUSE as _DEFAULT_WAREHOUSE
-from pipeline.metrics import dictionary_rows
+from pipeline.checks import relation_terms
+from pipeline.metrics import CURRENCY, dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 DEFAULT_WAREHOUSE = Path(_DEFAULT_WAREHOUSE)
 _TABLES = ("figures", "checks", "reports", "documents", "errors")
-CURRENCY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
 
 class WarehouseError(Exception):
@@ -88,14 +88,20 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None)
     return con.execute(sql, params or []).fetchall()[0][0]
 
 
+def key_file_tables() -> dict[str, pd.DataFrame]:
+    """The reference tables made from the installed key files, by table name."""
+    return {"metrics": pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"}),
+            "relation_terms": pd.DataFrame(relation_terms())}
+
+
 def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """Reference data. The dictionary is rewritten on every writing connection (a few hundred
-    rows), so it always matches the key files of the installed version; regions load once."""
-    metrics = pd.DataFrame(dictionary_rows()).rename(columns={"table": "table_name"})
-    execute(con, "DELETE FROM metrics")
-    con.register("metrics_df", metrics)
-    execute(con, "INSERT INTO metrics SELECT key, label_zh, label_en, unit, table_name, formats, meaning FROM metrics_df")
-    con.unregister("metrics_df")
+    """Reference data. The key-file tables are rewritten on every writing connection (a few
+    hundred rows), so they always match the key files of the installed version; regions load once."""
+    for name, frame in key_file_tables().items():
+        execute(con, f"DELETE FROM {name}")
+        con.register("key_file_frame", frame)
+        execute(con, f"INSERT INTO {name} BY NAME SELECT * FROM key_file_frame")
+        con.unregister("key_file_frame")
     if scalar(con, "SELECT count(*) FROM regions") == 0:
         from pipeline.regions import regions_frame
 
@@ -130,7 +136,7 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
                         "figures": len(res.figures),
                         "failed_checks": sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic")})
         for i, f in enumerate(res.figures):
-            base = _in_yuan(f.value, f.unit)
+            base = in_yuan(f.value, f.unit)
             figures.append({"report_id": res.doc_id, "figure_id": i, "key": f.key, "label": f.label, "value": f.value,
                             "unit": f.unit, "value_base": base, "approx": f.approx, "implicit": f.implicit,
                             "source": f.source, "start": f.start, "end": f.end,
@@ -153,7 +159,7 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
             for name, rows in data.items()}
 
 
-def _in_yuan(value: float | None, unit: str | None) -> float | None:
+def in_yuan(value: float | None, unit: str | None) -> float | None:
     """Money in 元 (`value_base`), computed in decimal so 7730.28 万元 is exactly 77302800 元."""
     if value is None or unit not in CURRENCY:
         return None

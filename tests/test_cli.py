@@ -110,6 +110,38 @@ def test_run_summary_printed(tmp_path: Path, report: Path) -> None:
     assert "1 reports" in proc.stdout.replace("\n", " ")
 
 
+def test_run_summary_counts_failed_checks_by_kind(tmp_path: Path) -> None:
+    """A report whose 行政复议 总计 disagrees with its parts (definitional) and whose prose parts fall
+    short of their total (heuristic): the summary shows both counts, check_failures both terms."""
+    import pipeline
+
+    page = report_html(Spec(inconsistent_review=True)).decode()
+    total = "本机关主动公开政府信息1136条，"
+    assert total in page
+    path = tmp_path / "report.html"
+    path.write_text(page.replace(total, total + "其中政策文件100条、政策解读50条，"), encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    proc = nianbao("run", str(path), "--warehouse", str(warehouse))
+    assert proc.returncode == 0, proc.stderr
+    header = next(line for line in proc.stdout.splitlines() if "failed definitional" in line)
+    row = next(line for line in proc.stdout.splitlines() if "人民政府" in line)
+    cells = dict(zip([c.strip() for c in header.split("┃")], [c.strip() for c in row.split("│")]))
+    assert (cells["failed definitional"], cells["failed heuristic"]) == ("1", "1"), proc.stdout
+
+    con = pipeline.connect(str(warehouse))
+    try:
+        terms = con.execute("SELECT kind, side, key, label, value FROM check_failures WHERE rule = 'review.sum' "
+                            "ORDER BY side, position").fetchall()
+        parts = con.execute("SELECT kind, side, value FROM check_failures WHERE rule LIKE 'text.part_sum.%' "
+                            "ORDER BY side, position").fetchall()
+    finally:
+        con.close()
+    assert [t[:3] for t in terms] == [("definitional", "lhs", "review.total")] + [
+        ("definitional", "rhs", f"review.{k}") for k in ("upheld", "corrected", "other", "pending")]
+    assert [t[4] for t in terms] == [0, 10, 1, 2, 3] and all(t[3] for t in terms)
+    assert parts == [("heuristic", "lhs", 1136), ("heuristic", "rhs", 100), ("heuristic", "rhs", 50)]
+
+
 def test_run_missing_path_is_usage_error(tmp_path: Path) -> None:
     proc = nianbao("run", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb"))
     assert proc.returncode == 2

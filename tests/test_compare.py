@@ -11,6 +11,7 @@ import pytest
 
 import pipeline
 from pipeline.metrics import relations
+from pipeline.store import in_yuan
 from pipeline.store import connect as store_connect
 from pipeline.store import execute
 
@@ -38,8 +39,9 @@ class Warehouse:
                      sum(1 for c in checks if c[2] is False)])
             for i, (key, value) in enumerate(values.items()):
                 unit = (units or {}).get(key, "件")
-                execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, source, implicit, scope)"
-                             " VALUES (?, ?, ?, ?, ?, ?, ?, false, 'year')", [report_id, i, key, key, value, unit, source])
+                execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, value_base, source,"
+                             " implicit, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, false, 'year')",
+                        [report_id, i, key, key, value, unit, in_yuan(value, unit), source])
             for rule, kind, ok in checks:
                 execute(con, "INSERT INTO checks VALUES (?, ?, ?, ?, 0, 0)", [report_id, rule, kind, ok])
         return report_id
@@ -91,6 +93,20 @@ def test_duplicate_report_of_a_year_is_not_primary(wh):
     rows = wh.query("SELECT prev_report_id FROM metric_yoy WHERE year = 2021")
     assert rows == [(big,)]
     assert wh.query("SELECT count(*) FROM metric_yoy WHERE year = 2020 AND key = 'requests.new.total'") == [(1,)]
+    assert wh.query("SELECT report_id FROM metric_values WHERE year = 2020") == [(big,), (big,)]
+    every = wh.query("SELECT report_id, is_primary, primary_report_id FROM metric_values_all "
+                     "WHERE year = 2020 AND key = 'requests.new.total' ORDER BY report_id")
+    assert every == sorted([(big, True, big), (small, False, big)])
+    assert wh.query("SELECT report_id FROM indicators WHERE year = 2020") == [(big,)]
+
+
+def test_equal_duplicates_pick_the_smallest_report_id(wh):
+    a = wh.report("320804", "淮阴区人民政府", 2020, {"requests.new.total": 5})
+    b = wh.report("320804", "淮阴区人民政府", 2020, {"requests.new.total": 5})
+    undated = [wh.report("320804", "淮阴区人民政府", None, {"requests.new.total": 1}, fmt="narrative") for _ in "12"]
+    primary = dict(wh.query("SELECT report_id, primary_report_id FROM report_series"))
+    assert primary[a] == primary[b] == min(a, b)
+    assert [primary[u] for u in undated] == undated  # without a year, no report is a copy of another
 
 
 # ── metric_yoy ────────────────────────────────────────────────────────────────────────────────
@@ -119,8 +135,9 @@ def test_yoy_converts_currency_units(wh):
     key = "fees.collected"
     wh.report("320804", "淮阴区人民政府", 2017, {key: 1.2}, source="text", units={key: "万元"})
     wh.report("320804", "淮阴区人民政府", 2018, {key: 15000}, source="text", units={key: "元"})
-    (row,) = wh.query("SELECT prev_value, prev_unit, abs_change FROM metric_yoy WHERE year = 2018")
-    assert math.isclose(row[0], 12000) and row[1] == "万元" and math.isclose(row[2], 3000)
+    (row,) = wh.query("SELECT value, unit, prev_value, prev_printed_value, prev_printed_unit, abs_change "
+                      "FROM metric_yoy WHERE year = 2018")
+    assert row == (15000, "元", 12000, 1.2, "万元", 3000)
 
 
 def test_yoy_prose_to_table_in_sample_warehouse(sample_warehouse):
@@ -143,6 +160,33 @@ def test_yoy_prose_to_table_in_sample_warehouse(sample_warehouse):
     assert pairs, "no issuer with a 2018 prose and a 2019 table requests.new.total in raw/samples"
     assert len(pairs) == expected
     assert all(prev == value for _, prev, value in pairs)
+
+
+# ── units ─────────────────────────────────────────────────────────────────────────────────────
+
+def test_series_values_are_in_the_keys_unit(wh):
+    fees = "fees.collected"
+    wan = wh.report("320803", "淮安区人民政府", 2021, {fees: 1.25, "requests.new.total": 4}, source="text",
+                    units={fees: "万元", "requests.new.total": "项"})
+    yuan = wh.report("320804", "淮阴区人民政府", 2021, {fees: 300, "requests.new.total": 6},
+                     units={fees: "元"})
+    rows = {(r[0], r[1]): r[2:] for r in wh.query(
+        "SELECT report_id, key, value, unit, printed_value, printed_unit, typeof(value) FROM metric_values")}
+    assert rows[(wan, fees)] == (12500, "元", 1.25, "万元", "BIGINT")
+    assert rows[(yuan, fees)] == (300, "元", 300, "元", "BIGINT")
+    assert rows[(wan, "requests.new.total")] == (4, "件", 4, "项", "BIGINT")  # 项 in prose counts what 件 counts
+    rollup = wh.query("SELECT unit, value FROM metric_rollup WHERE key = ? AND parent_level = 'city'", [fees])
+    assert rollup == [("元", 12800)]
+    (compare,) = wh.query("SELECT parent_total, printed_unit FROM metric_compare WHERE key = ? AND report_id = ?",
+                          [fees, wan])
+    assert compare == (12800, "万元")
+
+
+def test_money_without_a_printed_unit_has_no_value_in_yuan(wh):
+    key = "proactive.central_procurement.amount"  # the format prints no unit for this column
+    rid = wh.report("320804", "淮阴区人民政府", 2021, {key: 35.5}, units={key: None})
+    assert wh.query("SELECT value, unit, printed_value, printed_unit FROM metric_values WHERE report_id = ?",
+                    [rid]) == [(None, "元", 35.5, None)]
 
 
 # ── metric_compare and metric_rollup ──────────────────────────────────────────────────────────
@@ -248,9 +292,40 @@ def test_failed_checks_are_counted_by_kind(wh):
     rid = wh.report("320804", "淮阴区人民政府", 2021, {"review.total": 1}, checks=[
         ("a", "definitional", False), ("b", "definitional", True), ("c", "commonly_expected", False),
         ("d", "commonly_expected", False), ("e", "heuristic", False), ("f", "definitional", None)])
-    (row,) = wh.query("SELECT checks, checks_assessed, failed_definitional, failed_commonly_expected, failed_other "
+    (row,) = wh.query("SELECT checks, checks_assessed, failed_definitional, failed_commonly_expected, failed_heuristic "
                       "FROM report_quality WHERE report_id = ?", [rid])
     assert row == (6, 5, 1, 2, 1)
+
+
+def test_check_failures_spell_out_prose_repeats_and_incomplete_tables(wh):
+    rid = wh.report("320804", "淮阴区人民政府", 2021, {"litigation.direct.total": 3, "litigation.after_review.total": 2})
+    with store_connect(wh.path) as con:
+        execute(con, "INSERT INTO figures (report_id, figure_id, key, label, value, unit, source, implicit, scope) "
+                     "VALUES (?, 9, 'litigation.total', '行政诉讼', 4, '件', 'text', false, 'year')", [rid])
+        execute(con, "INSERT INTO checks VALUES (?, 'narrative.litigation.total', 'commonly_expected', false, 4, 5), "
+                     "(?, 'table.review.complete', 'commonly_expected', false, 12, 15), "
+                     "(?, 'review.sum', 'definitional', true, 0, 0)", [rid, rid, rid])
+    rows = wh.query("SELECT rule, side, key, label, value, source FROM check_failures ORDER BY rule, side, position")
+    assert rows == [
+        ("narrative.litigation.total", "lhs", "litigation.total", "行政诉讼", 4, "text"),
+        ("narrative.litigation.total", "rhs", "litigation.direct.total", "litigation.direct.total", 3, "table"),
+        ("narrative.litigation.total", "rhs", "litigation.after_review.total", "litigation.after_review.total", 2,
+         "table"),
+        ("table.review.complete", None, None, None, None, None),  # no terms: cells read vs printed
+    ]
+
+
+def test_check_failure_terms_add_up_to_their_sides(sample_warehouse):
+    con = pipeline.connect(str(sample_warehouse))
+    try:
+        sides = con.execute("""
+            SELECT report_id, rule, lhs, rhs, side, CASE side WHEN 'lhs' THEN lhs ELSE rhs END AS printed,
+                   sum(sign * coalesce(value, 0)) AS summed
+            FROM check_failures WHERE side IS NOT NULL GROUP BY ALL""").fetchall()
+    finally:
+        con.close()
+    assert sides, "raw/samples has no failed check with terms"
+    assert all(math.isclose(printed, summed) for *_, printed, summed in sides)
 
 
 # ── indicators ────────────────────────────────────────────────────────────────────────────────
@@ -289,8 +364,9 @@ def test_views_have_rows_on_the_samples(sample_warehouse):
         for view in ("report_series", "metric_yoy", "metric_compare", "metric_rollup", "cross_year_checks",
                      "report_quality", "indicators"):
             assert con.execute(f"SELECT count(*) FROM {view}").fetchall()[0][0] > 0, view
-        # every report has one quality and one indicator row
-        assert con.execute("SELECT (SELECT count(*) FROM reports) = (SELECT count(*) FROM report_quality) "
-                           "AND (SELECT count(*) FROM reports) = (SELECT count(*) FROM indicators)").fetchall()[0][0]
+        # every report has one quality row, every primary report one indicator row
+        assert con.execute("SELECT (SELECT count(*) FROM reports) = (SELECT count(*) FROM report_quality) AND "
+                           "(SELECT count(*) FILTER (WHERE is_primary) FROM report_series) = "
+                           "(SELECT count(*) FROM indicators)").fetchall()[0][0]
     finally:
         con.close()

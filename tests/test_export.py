@@ -63,13 +63,16 @@ def test_csv_export(sample_warehouse, tmp_path):
     result = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path), "-w", str(sample_warehouse)])
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in tmp_path.glob("*.csv")) == sorted(TABLES + VIEWS)
-    frame = pd.read_csv(tmp_path / "metric_values.csv", dtype={"adcode": str})
+    frame = pd.read_csv(tmp_path / "metric_values.csv", dtype={"adcode": str, "value": str})
     con = pipeline.connect(str(sample_warehouse))
     try:
         assert len(frame) == con.execute("SELECT count(*) FROM metric_values").fetchall()[0][0]
     finally:
         con.close()
     assert frame.adcode.str.len().eq(6).all()
+    # values are in the key's unit, as whole numbers: `4`, never `4.0`
+    assert frame.value.dropna().str.fullmatch(r"-?\d+").all()
+    assert set(frame.loc[frame.key == "fees.collected", "unit"]) == {"元"}
 
 
 def test_export_rejects_unknown_format_and_missing_warehouse(sample_warehouse, tmp_path):
@@ -114,8 +117,10 @@ def test_import_is_light():
 
 def test_load_metrics_is_tidy(sample_warehouse):
     df = pipeline.load_metrics(str(sample_warehouse))
-    assert list(df.columns)[:8] == ["adcode", "region", "issuer", "year", "key", "value", "unit", "source"]
+    assert list(df.columns) == ["adcode", "region", "issuer", "year", "key", "value", "unit", "printed_value",
+                                "printed_unit", "source", "report_id"]
     assert len(df) > 0 and not df.duplicated(["report_id", "key"]).any()
+    assert str(df.value.dtype) == "Int64"  # counts and 元 as integers, not floats
 
 
 def test_load_metrics_filters(sample_warehouse):

@@ -188,9 +188,9 @@ def test_an_unexpected_extractor_failure_is_an_error_row_and_the_run_goes_on(tmp
 
 
 def test_money_in_yuan_is_exact() -> None:
-    from pipeline.store import _in_yuan
+    from pipeline.store import in_yuan
 
-    assert (_in_yuan(1.1, "万元"), _in_yuan(0.07, "万元"), _in_yuan(3940, "元"), _in_yuan(5, "件")) == (11000, 700, 3940, None)
+    assert (in_yuan(1.1, "万元"), in_yuan(0.07, "万元"), in_yuan(3940, "元"), in_yuan(5, "件")) == (11000, 700, 3940, None)
 
 
 def _as_before_scope(warehouse: Path) -> int:
@@ -217,3 +217,37 @@ def test_warehouse_from_before_scope_reads_as_this_years_figures(folder: Path, t
     with store.connect(warehouse) as con:  # writable: the column is added, old rows this year's
         assert con.execute("SELECT DISTINCT scope FROM figures").fetchall() == [("year",)]
         assert con.execute("SELECT count(*) FROM metric_values").fetchone()[0] == rows
+
+
+def test_a_report_saved_three_times_counts_once(tmp_path: Path) -> None:
+    """The page, its PDF copy and a re-saved page (other bytes, same report) are three documents
+    of one issuer and year: one is primary, the others point at it, and a sum over
+    load_metrics() counts the report once, also when the copies arrive in a later run."""
+    import pipeline
+    from fixtures.reports import expected_cells, report_pdf
+
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    (first / "page.html").write_bytes(report_html(Spec()))
+    (later / "copy.pdf").write_bytes(report_pdf(Spec()))
+    (later / "resaved.html").write_bytes(report_html(Spec()) + b"\n<!-- saved again -->\n")
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([first]), warehouse)
+    process_documents(collect([later]), warehouse)
+
+    every = pipeline.load_metrics(str(warehouse), all_reports=True)
+    assert every.report_id.nunique() == 3
+    primaries = every.loc[every.is_primary, "report_id"].unique()
+    assert len(primaries) == 1 and set(every.primary_report_id) == set(primaries)
+
+    df = pipeline.load_metrics(str(warehouse))
+    assert set(df.report_id) == set(primaries)
+    assert not df.duplicated(["adcode", "issuer", "year", "key"]).any()
+    total = df.groupby("key")["value"].sum()["requests.new.natural_person"]
+    assert total == expected_cells(Spec())["requests.new.natural_person"]
+    con = pipeline.connect(str(warehouse))
+    try:
+        for view in ("metric_values", "metric_yoy", "metric_compare", "indicators"):
+            assert con.execute(f"SELECT count(DISTINCT report_id) FROM {view}").fetchall() == [(1,)], view
+    finally:
+        con.close()

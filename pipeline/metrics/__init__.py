@@ -11,6 +11,9 @@ from pathlib import Path
 HERE = Path(__file__).parent
 COLUMNS = ["natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org", "total"]
 COLUMN_LABELS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
+# Money units and their size in 元. Every money key's dictionary unit is 元 (the unit the series
+# views give amounts in), whatever unit its table column or a report prints.
+CURRENCY = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,14 @@ def cell_units() -> dict[str, str | None]:
     return out
 
 
+def _series_unit(entry: dict) -> str | None:
+    """The unit a key's values are given in: 元 for money (a column printed in 万元, or one whose
+    reports write 元 or 万元 themselves), else the count word of the key file."""
+    if entry.get("unit") in CURRENCY or entry.get("type") == "money":
+        return "元"
+    return entry.get("unit")
+
+
 def dictionary_rows() -> list[dict]:
     """The `metrics` data dictionary: every canonical key of both formats and of prose."""
     rows: dict[str, dict] = {}
@@ -116,11 +127,11 @@ def dictionary_rows() -> list[dict]:
         for cell in fmt["cells"]:
             entry = rows.setdefault(cell["key"], {
                 "key": cell["key"], "label_zh": cell_labels(version)[cell["key"]], "label_en": _english(cell["key"]),
-                "unit": cell.get("unit"), "table": cell.get("table"), "formats": [], "meaning": _cell_meaning(cell)})
+                "unit": _series_unit(cell), "table": cell.get("table"), "formats": [], "meaning": _cell_meaning(cell)})
             entry["formats"].append(f"std{version}")
     for item in narrative_keys()["keys"]:
         entry = rows.setdefault(item["key"], {"key": item["key"], "label_zh": _PROSE_LABELS.get(item["key"], item["key"]),
-                                              "label_en": _english(item["key"]), "unit": item.get("unit"),
+                                              "label_en": _english(item["key"]), "unit": _series_unit(item),
                                               "table": "prose", "formats": [], "meaning": item.get("meaning", "")})
         entry["formats"].append("narrative")
         entry["meaning"] = item.get("meaning", entry["meaning"])
