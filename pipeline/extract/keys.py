@@ -54,7 +54,8 @@ def key_label(label: str) -> str:
     return label
 
 
-_OUTCOME_PARTS = re.compile(r"^(结果维持|结果纠正|其他结果|尚未审结|维持|纠正)$")
+# 维持原行政行为, 被纠正: the outcome words of a review or lawsuit, without their subject.
+_OUTCOME_PARTS = re.compile(r"^(结果维持|结果纠正|其他结果|尚未审结|维持(原(具体)?行政行为)?|被?纠正)$")
 
 
 def qualify_parts(figures: list[Figure]) -> None:
