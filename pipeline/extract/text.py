@@ -314,6 +314,8 @@ _TIME = re.compile(
 
 # 比上年增加56条，其中…: the year a change is measured against is no period of what follows.
 _COMPARED = re.compile(r"(?:比|较|同比|环比)(?:上年|去年|上一年度?|前一年|\d{4}年度?)(?:同期)?")
+# 较2015年的4870条, 比上年同期的40件: a number right after the year compared against is that year's value.
+_COMPARED_VALUE = re.compile(_COMPARED.pattern + r"的?\s*$")
 
 
 def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
@@ -325,6 +327,8 @@ def figure_scope(before: str, unit: str | None, year: int | None = None) -> str:
         return "rate"  # 是上年的1.5倍, 增长2倍: a multiple compares two periods
     if _CHANGE.search(before):
         return "change"
+    if _COMPARED_VALUE.search(before):
+        return "previous_year"
     before = _COMPARED.sub("", before)
     marks = list(_TIME.finditer(before))
     if not marks:
@@ -391,6 +395,13 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
     return hits
 
 
+def _elided_object(verb: str, previous: str) -> str:
+    """2013年受理申请28件，2014年受理35件: a count verb alone takes the object it had in the
+    sentence's figure before."""
+    at = previous.find(verb)
+    return previous[at:] if at >= 0 and len(previous) > at + len(verb) else verb
+
+
 def _fill_labels(hits: list[_Hit], text: str) -> None:
     for i, hit in enumerate(hits):
         fig = hit.figure
@@ -400,6 +411,8 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
             fig.label = _label_core(hits[i - 1].figure.label) + ("占比" if _SHARE.match(fig.label) else fig.label)
         else:
             fig.label = _cut_at_verb(_drop_channel(fig.label))
+        if fig.label in _COUNT_VERBS and i and hits[i - 1].sentence_start == hit.sentence_start:
+            fig.label = _elided_object(fig.label, hits[i - 1].figure.label)
     for i, hit in enumerate(hits):
         if hit.figure.label:
             continue
