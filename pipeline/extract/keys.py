@@ -42,8 +42,9 @@ def _folds() -> tuple[tuple[str, str], ...]:
     return tuple((narrative_keys().get("label_folds") or {}).items())
 
 
-# Statistics tables and prose name indicators as counts: 行政复议数, 主动公开政府信息的数量, …件数.
-_COUNT_SUFFIX = re.compile(r"(的)?(总数|数量|件数|条数|数)$|的$")
+# Statistics tables and prose name indicators as counts: 行政复议数, 主动公开政府信息的数量, …件数
+# (the 件 of 文件数 belongs to 文件).
+_COUNT_SUFFIX = re.compile(r"(的)?(总数|数量|(?<!文)件数|条数|数)$|的$")
 
 
 def key_label(label: str) -> str:
