@@ -190,7 +190,8 @@ def test_parts_hang_on_the_total_not_on_the_change_after_it():
 
 
 def test_parts_hang_on_the_total_not_on_the_bracketed_figure():
-    assert _parents("收到申请9件（含上年结转2件），其中同意公开6件。") == [(9, None), (2, None), (6, 9)]
+    # the bracketed 含-figure is itself a part of the total it follows
+    assert _parents("收到申请9件（含上年结转2件），其中同意公开6件。") == [(9, None), (2, 9), (6, 9)]
 
 
 def test_a_count_after_a_scene_keeps_its_own_words():

@@ -21,20 +21,29 @@ class KeyRule:
     refuses: re.Pattern | None
     whole: bool
     scope: str
+    parts_refuse: re.Pattern | None  # the accepts of the key named by `not_with_part`
 
-    def takes(self, fig: Figure, label: str) -> bool:
+    def takes(self, fig: Figure, label: str, parts: tuple[str, ...] = ()) -> bool:
+        """`parts` are the labels of the figure's 其中/含-parts, as key_label reads them."""
         if fig.scope != self.scope or fig.unit not in self.units or (self.whole and fig.part_of is not None):
             return False
+        if self.parts_refuse and any(self.parts_refuse.search(part) for part in parts):
+            return False
         return bool(self.accepts.search(label)) and not (self.refuses and self.refuses.search(label))
+
+
+def _pattern(item: dict, field: str) -> re.Pattern | None:
+    return re.compile(item[field]) if item.get(field) else None
 
 
 @lru_cache(maxsize=1)
 def key_rules() -> tuple[KeyRule, ...]:
     """The keys of narrative_keys.yaml that say what they accept, in the file's order."""
-    return tuple(KeyRule(item["key"], frozenset(item["units"]), re.compile(item["accepts"]),
-                         re.compile(item["refuses"]) if item.get("refuses") else None, bool(item.get("whole")),
-                         item.get("scope", "year"))
-                 for item in narrative_keys()["keys"] if "accepts" in item)
+    items = [item for item in narrative_keys()["keys"] if "accepts" in item]
+    accepts = {item["key"]: re.compile(item["accepts"]) for item in items}
+    return tuple(KeyRule(item["key"], frozenset(item["units"]), accepts[item["key"]], _pattern(item, "refuses"),
+                         bool(item.get("whole")), item.get("scope", "year"), accepts.get(item.get("not_with_part", "")))
+                 for item in items)
 
 
 @lru_cache(maxsize=1)
@@ -76,11 +85,15 @@ def qualify_parts(figures: list[Figure]) -> None:
 
 def assign_keys(figures: list[Figure], taken: set[str] | None = None) -> None:
     taken = set() if taken is None else taken
+    parts: dict[int, tuple[str, ...]] = {}
     for fig in figures:
+        if fig.part_of is not None:
+            parts[fig.part_of] = parts.get(fig.part_of, ()) + (key_label(fig.label),)
+    for i, fig in enumerate(figures):
         if fig.key or fig.source == "table":
             continue
         label = key_label(fig.label)
-        rule = next((r for r in key_rules() if r.key not in taken and r.takes(fig, label)), None)
+        rule = next((r for r in key_rules() if r.key not in taken and r.takes(fig, label, parts.get(i, ()))), None)
         if rule:
             fig.key = rule.key
             taken.add(rule.key)

@@ -53,6 +53,8 @@ _LIST_MARKER = re.compile(r"^(?:[一二三四五六七八九十]+是|\d{1,2}[.�
 # Titles of campaigns or columns listed before what is counted: “…”“…”等新闻发布会.
 _QUOTED_LIST = re.compile(r"(?:(?:“[^”]{1,60}”[、，]?){2,}等?|“[^”]{1,60}”等)(?=[\u4e00-\u9fff])")
 _TOTAL_WORD = re.compile(r"共计|合计|总计")
+# 收到申请7件（含上年结转1件）: a bracket opening with 含/包括 lists parts of the figure before it.
+_INCLUDED = re.compile(r"[（(](含|包含|包括)")
 _PARENS = re.compile(r"[（(][^（()）]*[）)]")
 # Words before what is counted that say when (2016年, 年初, 3月19日), who or where (我局, 全区) or
 # how the clause links (此外, 其中, 共): none of them is part of the label.
@@ -370,7 +372,7 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         approx = bool(match.group("approx") or _PREFIX_APPROX.search(raw)) or text.startswith(_SUFFIX_APPROX, match.end())
         raw = _scene(text[sentence_start:clause_start], _PREFIX_APPROX.sub("", raw), match.group("unit"))
         before = text[max(sentence_start, prev_end):start]
-        parent_hint = "其中" in before
+        parent_hint = "其中" in before or bool(_INCLUDED.search(before))
         parts_end = None
         if parent_hint and _OPEN_PAREN.search(text, sentence_start, start):
             close = re.compile(r"[）)]").search(text, start)
