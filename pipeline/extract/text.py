@@ -38,13 +38,14 @@ FIGURE_RE = re.compile(
 _PREFIX_APPROX = re.compile(r"(近|约|超过|逾|大约|将近|多达|突破)$")
 # 95%以上, 200人左右: approximate from the word after.
 _SUFFIX_APPROX = ("以上", "左右")
-# 粉丝数54373, 访问量12万, 用户已突破550万: a count named by its noun, without a counting unit.
-# The number stands after 数/量 (and a verb of reaching), or after such a verb with 万/亿, and
-# ends its clause (not a table row flattened into a line: 申请数量21 0 0); anything else without a unit (years, codes, phone numbers) is no figure.
-_BARE_COUNT = re.compile(r"(?<=[数量达破过逾为])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<approx>余|多)?"
+# 粉丝数54373, 访问量12万, 注册用户达2150, 用户已突破550万, 日均约8.9万: a count named by its noun, without a counting unit.
+# The number stands after a count noun (units.yaml, and a verb of reaching), or after such a verb or
+# an average (日均) with 万/亿, and ends its clause (not a table row flattened into a line: 申请数量21 0 0);
+# anything else without a unit (years, codes, phone numbers) is no figure.
+_BARE_COUNT = re.compile(r"(?<=[\u4e00-\u9fff])(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<approx>余|多)?"
                          r"(?P<size>)(?P<unit>)(?=[，,。；;、）)]|\s(?!\s*\d)|$)")
-_BARE_NOUN = re.compile(r"(数|量)(已|共|累计|即)?(达到|达|为|突破|超过|逾)?$")
-_BARE_VERB = re.compile(r"(达到|达|突破|超过|逾)$")
+_BARE_NOUN = re.compile(rf"({'|'.join(_UNIT_SPEC['count_nouns'])})(已|共|累计|即)?(达到|达|为|突破|超过|逾)?约?$")
+_BARE_VERB = re.compile(r"(达到|达|突破|超过|逾|[日月]均约?)$")
 
 CLAUSE_BREAK = re.compile(r"[，,。；;：:！？!?\n]")
 _OPEN_PAREN = re.compile(r"[（(][^（()）]*$")
@@ -119,7 +120,8 @@ def _in_quotes(before: str) -> bool:
 
 
 def _is_bare_count(match: re.Match, text: str) -> bool:
-    """A number without a unit counts only after 数/量 (粉丝数54373) or, with 万/亿, after a verb of reaching."""
+    """A number without a unit counts only after a count noun (粉丝数54373) or, with 万/亿, after a verb of
+    reaching or an average."""
     before = text[max(0, match.start() - 8):match.start()]
     return bool(_BARE_NOUN.search(before) or (match.group("mult") and _BARE_VERB.search(before)))
 
