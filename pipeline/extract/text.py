@@ -87,8 +87,9 @@ class _Hit:
     suffix: str
     parent_hint: bool
     parts_end: int | None = None
-    subject: str = ""
+    subject: str = ""  # what a bare total (共计N项) totals, from an earlier clause
     in_parens: bool = False
+    total: str = ""  # the total word (共计, 合计, 总计) before the number
 
 
 @lru_cache(maxsize=1)
@@ -387,8 +388,8 @@ def _line_hits(text: str, offset: int, year: int | None = None) -> list[_Hit]:
         figure.scope = figure_scope(text[sentence_start:start], unit, year)
         total = _TOTAL_WORD.search(raw)
         subject = _subject(text[sentence_start:start]) if total else ""
-        subject = subject + total.group(0) if subject else ""
-        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject, paren is not None))
+        hits.append(_Hit(figure, offset + sentence_start, suffix, parent_hint, parts_end, subject, paren is not None,
+                         total.group(0) if total else ""))
         takes_suffix = _wants_noun(figure.label, suffix)
         prev_end = match.end() + (len(suffix) if takes_suffix else 0)
         while prev_end < len(text) and text[prev_end] in "、和及与,，":
@@ -418,10 +419,12 @@ def _fill_labels(hits: list[_Hit], text: str) -> None:
         if fig.label in _COUNT_VERBS and i and hits[i - 1].sentence_start == hit.sentence_start:
             fig.label = _elided_object(fig.label, hits[i - 1].figure.label)
     for i, hit in enumerate(hits):
+        if hit.subject and hit.figure.label.endswith("的"):
+            hit.figure.label += hit.subject  # 保留的共计186项: a relative clause without its noun counts the subject
         if hit.figure.label:
             continue
         if hit.subject:
-            hit.figure.label = hit.subject
+            hit.figure.label = hit.subject + hit.total
             continue
         # a bare number shares the label of its neighbour in the sentence, the one before first
         # (两条微信阅读量即达180万次), never one of another period (共计386条，比上年增加56条)
