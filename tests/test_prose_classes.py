@@ -268,3 +268,58 @@ def test_a_bare_number_shares_the_noun_before_it():
 def test_no_withheld_information_items_is_no_zero_refusal():
     assert "requests.outcome.withheld.subtotal.total" not in _zeros("本年度无不予公开信息的情况。")
     assert _zeros("本年度没有不予公开的情况。") == {"requests.outcome.withheld.subtotal.total": 0}
+
+
+# --- rules of the pending-entries pass (each with sentences of its own) ------------------------
+
+@pytest.mark.parametrize(("sentence", "unit", "value"), [
+    ("全年开展政务公开专题培训3轮。", "轮", 3),
+    ("在各村设立信息公开栏52块。", "块", 52),
+    ("工作人员参加在线学习累计20学时。", "学时", 20),
+    ("申请平均答复时间为6天。", "天", 6),
+])
+def test_more_counting_units(sentence: str, unit: str, value: float):
+    assert [(f.unit, f.value) for f in _figures(sentence)] == [(unit, value)]
+
+
+def test_words_that_begin_with_a_unit_are_no_unit():
+    assert _figures("全市3天然气站点信息已公开。") == []
+
+
+@pytest.mark.parametrize(("sentence", "key", "value"), [
+    ("对申请内容不属于本部门掌握的3件申请，告知了申请人。", "requests.outcome.unable.not_held.total", 3),
+    ("另有1件结转至2019年继续办理。", "requests.carry_forward.total", 1),
+    ("行政复议2件，其中维持原具体行政行为1件，被纠正1件。", "review.corrected", 1),
+    ("门户网站点击量突破45万。", "website.visits", 450000),
+])
+def test_more_keyed_phrasings(sentence: str, key: str, value: float):
+    assert _keyed(sentence, 2018)[key] == value
+
+
+def test_a_count_verb_alone_takes_the_object_of_the_clause_before():
+    figs = _figures("上半年收到政府信息公开申请10件，下半年收到14件。")
+    assert [f.label for f in figs] == ["收到政府信息公开申请", "收到政府信息公开申请"]
+
+
+def test_the_value_of_the_year_compared_against_is_last_years():
+    assert figure_scope("本年度发布信息900条，比上年同期的", "条", 2016) == "previous_year"
+    assert figure_scope("本年度发布信息900条，比上年同期增加", "条", 2016) == "change"
+
+
+def test_a_total_with_carried_over_requests_is_not_new_requests():
+    figs = _figures("共受理申请15件（包括上年结转3件）。")
+    assert [(f.value, f.key, f.part_of) for f in figs] == [
+        (15, None, None), (3, "requests.carried_over.total", 0)]
+
+
+@pytest.mark.parametrize(("sentence", "value"), [
+    ("政务微博注册用户已达9800。", 9800),
+    ("门户网站全年访问量120万，月均约10万。", 100000),
+])
+def test_counts_named_by_their_noun_or_as_an_average(sentence: str, value: float):
+    assert value in [f.value for f in _figures(sentence)]
+
+
+def test_a_relative_clause_before_a_total_counts_the_sentence_subject():
+    figs = _figures("全镇便民服务事项经梳理后，保留的合计42项。")
+    assert "便民服务事项" in figs[0].label
