@@ -89,17 +89,22 @@ class _Hit:
 
 @lru_cache(maxsize=1)
 def _posseg() -> "jieba.posseg.POSTokenizer":
-    import jieba.posseg  # its HMM tables take a second to import; only some sentences need tags
+    """jieba's own tagger over its default tokenizer (which _jieba sets up): importing
+    jieba.posseg builds that one, and a second would read the word tags again (0.7 s). Imported
+    here because it takes a second and only some sentences need tags."""
+    _jieba()
+    import jieba.posseg
 
-    return jieba.posseg.POSTokenizer(_jieba())
+    return jieba.posseg.dt
 
 
 @lru_cache(maxsize=1)
 def _jieba() -> jieba.Tokenizer:
-    """One tokenizer per process: building its prefix dictionary takes a second. Its progress
-    messages are not for our users' stderr, which carries one line per failed document."""
+    """jieba's default tokenizer, set up once per process: building its prefix dictionary takes
+    a second. Its progress messages are not for our users' stderr, which carries one line per
+    failed document."""
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
+    tokenizer = jieba.dt
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
