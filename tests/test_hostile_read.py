@@ -10,7 +10,7 @@ import pytest
 from fixtures.hostile import deep_html, docx_bomb, gzip_bomb, text_pdf
 from reportlab.lib import pdfencrypt
 from conftest import SAMPLES
-from fixtures.reports import Spec, report_html
+from fixtures.reports import Spec, report_docx, report_html
 from test_tables import assert_cells
 
 from pipeline.limits import DOCX_UNZIPPED, FILE_SIZE, PDF_PAGES
@@ -175,3 +175,11 @@ def test_mojibake_is_an_error_row(mangle) -> None:
     result = _process(mangle(page))
     assert result.error is not None and result.error.startswith("text reads as mojibake"), result.error
     assert not result.is_report
+
+
+def test_docx_with_a_damaged_stream_names_the_damage() -> None:
+    data = bytearray(report_docx(Spec()))
+    start = data.index(b"word/document.xml") + len(b"word/document.xml") + 40  # inside that member's deflate stream
+    data[start:start + 64] = bytes(64)
+    with pytest.raises(DocumentError, match=r"^corrupt or unsupported Word file \(error\)$"):
+        read_bytes(bytes(data), "damaged.docx")

@@ -15,22 +15,21 @@ NAMES = ["standard_metrics_2019.yaml", "standard_metrics_2021.yaml", "narrative_
 def test_cached_parse_is_the_yaml(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     expected = yaml.safe_load((metrics.HERE / name).read_text(encoding="utf-8"))
-    assert metrics.load_data(name) == expected  # parsed, cache written
+    assert metrics.load_data(metrics.HERE / name) == expected  # parsed, cache written
     assert len(list((tmp_path / "nianbao").glob("*.json"))) == 1
-    assert metrics.load_data(name) == expected  # read from the cache
+    assert metrics.load_data(metrics.HERE / name) == expected  # read from the cache
 
 
 def test_an_edited_key_file_is_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(metrics, "HERE", tmp_path)
     (tmp_path / "keys.yaml").write_text("keys: [a]\n", encoding="utf-8")
-    assert metrics.load_data("keys.yaml") == {"keys": ["a"]}
+    assert metrics.load_data(tmp_path / "keys.yaml") == {"keys": ["a"]}
     (tmp_path / "keys.yaml").write_text("keys: [a, b]\n", encoding="utf-8")
-    assert metrics.load_data("keys.yaml") == {"keys": ["a", "b"]}
+    assert metrics.load_data(tmp_path / "keys.yaml") == {"keys": ["a", "b"]}
 
 
 def test_no_writable_cache_still_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert metrics.load_data("narrative_keys.yaml")["keys"]
+    assert metrics.load_data(metrics.HERE / "narrative_keys.yaml")["keys"]

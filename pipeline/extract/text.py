@@ -14,14 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
-import jieba.posseg
-import yaml
 
+from pipeline.metrics import cache_dir, load_data
 from pipeline.model import Figure
 from pipeline.numbers import parse_number
 
 _UNITS_FILE = Path(__file__).resolve().parent.parent / "data" / "units.yaml"
-_UNIT_SPEC = yaml.safe_load(_UNITS_FILE.read_text(encoding="utf-8"))
+_UNIT_SPEC = load_data(_UNITS_FILE)
 UNITS: list[str] = _UNIT_SPEC["units"]
 _DIGITS_ONLY = set(_UNIT_SPEC["digits_only"])
 _NOT_AFTER_SINGLE_NUMERAL = set(_UNIT_SPEC["not_after_single_numeral"])
@@ -94,15 +93,28 @@ class _Hit:
 
 @lru_cache(maxsize=1)
 def _posseg() -> "jieba.posseg.POSTokenizer":
-    return jieba.posseg.POSTokenizer(_jieba())
+    """jieba's own tagger over its default tokenizer (which _jieba sets up): importing
+    jieba.posseg builds that one, and a second would read the word tags again (0.7 s). Imported
+    here because it takes a second and only some sentences need tags."""
+    _jieba()
+    import jieba.posseg
+
+    return jieba.posseg.dt
 
 
 @lru_cache(maxsize=1)
 def _jieba() -> jieba.Tokenizer:
-    """One tokenizer per process: building its prefix dictionary takes a second. Its progress
-    messages are not for our users' stderr, which carries one line per failed document."""
+    """jieba's default tokenizer, set up once per process: building its prefix dictionary takes
+    a second. Its progress messages are not for our users' stderr, which carries one line per
+    failed document."""
     jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
+    tokenizer = jieba.dt
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tokenizer.tmp_dir = str(folder)  # its dictionary cache, not in the temp folder every user shares
+    except OSError:
+        pass  # no writable cache folder: jieba's default
     tokenizer.initialize()
     return tokenizer
 

@@ -26,15 +26,16 @@ class Relation:
     operator: str
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """nianbao's folder under the user's cache (XDG_CACHE_HOME), never the shared temp folder."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "nianbao"
 
 
-def load_data(name: str) -> dict:
+def load_data(path: Path) -> dict:
     """A YAML key file, parsed once per version of its text: the parse is kept as JSON under the
     user's cache folder, named by the file's digest, and read from there in milliseconds."""
-    text = (HERE / name).read_bytes()
-    cached = _cache_dir() / f"{Path(name).stem}-{hashlib.sha256(text).hexdigest()[:16]}.json"
+    text = path.read_bytes()
+    cached = cache_dir() / f"{path.stem}-{hashlib.sha256(text).hexdigest()[:16]}.json"
     try:
         return json.loads(cached.read_bytes())
     except (OSError, ValueError):
@@ -55,12 +56,12 @@ def load_data(name: str) -> dict:
 @lru_cache(maxsize=None)
 def load_format(version: str) -> dict:
     """version is '2021' or '2019'."""
-    return load_data(f"standard_metrics_{version}.yaml")
+    return load_data(HERE / f"standard_metrics_{version}.yaml")
 
 
 @lru_cache(maxsize=None)
 def narrative_keys() -> dict:
-    return load_data("narrative_keys.yaml")
+    return load_data(HERE / "narrative_keys.yaml")
 
 
 def request_rows(version: str) -> list[tuple[str, str, tuple[str, ...]]]:

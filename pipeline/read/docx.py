@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 
 import docx
 from docx.document import Document as DocxDocument
@@ -55,7 +56,7 @@ def _refuse_bomb(data: bytes) -> None:
                         total += len(chunk)
                         if total > limit:
                             raise DocumentError(DOCX_UNZIPPED.exceeded(f"Word file unzips to more than {DOCX_UNZIPPED.value()} MB"))
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise DocumentError(f"corrupt or unsupported Word file ({type(err).__name__})") from err
 
 
