@@ -127,16 +127,17 @@ def _said_as(warehouse: Path) -> Iterator[None]:
 
 @contextmanager
 def _run_lock(warehouse: Path) -> Iterator[None]:
-    """An exclusive flock on `.<name>.lock` beside the warehouse, or WarehouseError at once. The
-    kernel drops it when the run dies, even by SIGKILL: no stale lock to clean up."""
+    """An exclusive lock on `.<name>.lock` beside the warehouse, or WarehouseError at once. A POSIX
+    record lock: the kernel drops it when the run dies, even by SIGKILL, and the run's forked
+    workers do not inherit it, so no stale lock outlives the run."""
     lock = warehouse.with_name(f".{warehouse.name}.lock")
     with _said_as(warehouse):
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock, "a+", encoding="ascii")
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError) as err:  # EAGAIN or EACCES: another run holds it
             raise WarehouseError(f"{warehouse}: another `nianbao run` is writing this warehouse (lock {lock} is held); "
                                  "this run stored nothing") from err
         with _said_as(warehouse):
