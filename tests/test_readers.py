@@ -16,6 +16,7 @@ from fixtures.processes import alive, children, wait_for
 from fixtures.reports import Spec, report_html
 
 import pipeline
+from pipeline import store
 from pipeline.runner import collect, process_documents
 from test_cli import REPO, error_lines, nianbao
 
@@ -43,6 +44,7 @@ app(prog_name="nianbao")
 _NOTEBOOK = """
 import sys
 import pipeline
+from pipeline import store
 
 con = pipeline.connect(sys.argv[1])
 for _ in range(2):
@@ -150,3 +152,17 @@ def test_a_foreign_writer_is_one_line_for_readers(warehouse: Path) -> None:
         writer.close()
     lines = error_lines(proc.stderr)
     assert proc.returncode == 2 and len(lines) == 1 and "in use by another process" in lines[0], proc.stderr
+
+
+def test_a_wal_left_by_a_crashed_writer_is_carried_into_the_published_warehouse(warehouse: Path) -> None:
+    crash = ("import duckdb, os, sys; con = duckdb.connect(sys.argv[1]); "
+             "con.execute(\"SET checkpoint_threshold = '1GB'\"); con.execute('CREATE TABLE note AS SELECT 42 AS x'); "
+             "os._exit(0)")  # committed to the WAL, never checkpointed
+    subprocess.run([sys.executable, "-c", crash, str(warehouse)], check=True, timeout=60)
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    assert wal.exists()
+    with store.connect(warehouse):
+        pass
+    assert not wal.exists()
+    with pipeline.connect(str(warehouse)) as con:
+        assert con.execute("SELECT x FROM note").fetchall() == [(42,)]
