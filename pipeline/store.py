@@ -46,7 +46,8 @@ _NOT_WRITABLE = "the warehouse or its folder is not writable (a run writes a wor
 
 
 def _fault(path: Path, err: Exception) -> WarehouseError:
-    return WarehouseError(f"{path}: {_why(str(err), path)}")
+    message = f"cannot write the warehouse ({err.strerror})" if isinstance(err, OSError) and err.strerror else str(err)
+    return WarehouseError(f"{path}: {_why(message, path)}")
 
 
 def _why(message: str, path: Path) -> str:
