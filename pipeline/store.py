@@ -1,5 +1,7 @@
-"""load: the DuckDB warehouse. Each batch is one transaction that replaces the rows of the
-documents it carries, bulk-inserted from pandas, so re-running changes nothing."""
+"""load: the DuckDB warehouse. A run writes a work copy beside it and publishes that whole by
+a rename at its end, so readers never wait and keep the snapshot they opened. Each batch is
+one transaction that replaces the rows of the documents it carries, bulk-inserted from
+pandas, so re-running changes nothing."""
 from __future__ import annotations
 
 import fcntl
