@@ -29,16 +29,21 @@ ALL_REPORTS_COLUMNS = ["is_primary", "primary_report_id"]
 def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
     """A read-only connection to the warehouse. The caller closes it (or uses ``with``).
 
+    It reads the snapshot it opened: a `nianbao run` meanwhile publishes a new file under the
+    same name, which connections opened after the run (once this process holds none to the old
+    one) see. Only a DuckDB session that holds the file for writing refuses it
+    (``pipeline.store.WarehouseError``, one line).
+
     A warehouse written by an older nianbao may lack newer views; they are then created as
     temporary views of this connection, so the documented SQL works on it unchanged."""
     from pathlib import Path
 
-    import duckdb
+    from pipeline.store import open_read_only
 
     path = Path(warehouse)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no warehouse here (build one with `nianbao run`)")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_read_only(path)
     try:
         _ensure_views(con)
     except Exception:

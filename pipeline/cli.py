@@ -170,12 +170,8 @@ def _snapshots(raw: Path) -> list[SourceDoc]:
 def status(warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
     """Last runs, table counts and the latest errors."""
     from pipeline.report import print_status
-    from pipeline.store import connect
 
-    if not warehouse.exists():
-        typer.echo(f"nianbao: {warehouse}: no warehouse yet (run `nianbao run`)", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    with connect(warehouse, read_only=True) as con:
+    with _read_only(warehouse) as con:
         print_status(con)
 
 
@@ -196,12 +192,14 @@ def export(out: Path = typer.Option(..., "--out", "-o", help="folder for the fil
 
 
 def _read_only(warehouse: Path):
-    """The analyst's connection (views included); a missing warehouse is a usage error."""
+    """The analyst's connection (views included); a missing warehouse, or one a foreign writer
+    holds, is a usage error."""
     import pipeline
+    from pipeline.store import WarehouseError
 
     try:
         return pipeline.connect(str(warehouse))
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, WarehouseError) as exc:
         typer.echo(f"nianbao: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
 

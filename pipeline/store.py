@@ -1,7 +1,12 @@
-"""load: the DuckDB warehouse. Each batch is one transaction that replaces the rows of the
-documents it carries, bulk-inserted from pandas, so re-running changes nothing."""
+"""load: the DuckDB warehouse. A run writes a work copy beside it and publishes that whole by
+a rename at its end, so readers never wait and keep the snapshot they opened. Each batch is
+one transaction that replaces the rows of the documents it carries, bulk-inserted from
+pandas, so re-running changes nothing."""
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 from contextlib import contextmanager
 from decimal import Decimal
 from datetime import datetime, timezone
@@ -25,50 +30,163 @@ class WarehouseError(Exception):
     """The warehouse file cannot be opened or written: a usage problem, one line for the user."""
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, shown: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to `path`; a failure names `shown`, the warehouse the user gave."""
     try:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(path), read_only=read_only)
-    except OSError as err:
-        raise WarehouseError(f"{path}: cannot create the warehouse ({err.strerror or err})") from err
     except duckdb.Error as err:
-        raise _fault(path, err) from err
+        raise _fault(shown, err) from err
 
 
-def _fault(path: Path, err: duckdb.Error) -> WarehouseError:
-    return WarehouseError(f"{path}: {_why(str(err), path)}")
+def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """A reader's connection. Runs never hold the published warehouse, so only a foreign writer
+    (a DuckDB session not opened read-only) can refuse it: one line, a WarehouseError."""
+    return _open(path, path, read_only=True)
+
+
+_NOT_WRITABLE = "the warehouse or its folder is not writable (a run writes a work copy beside the warehouse)"
+
+
+def _fault(path: Path, err: Exception) -> WarehouseError:
+    message = f"cannot write the warehouse ({err.strerror})" if isinstance(err, OSError) and err.strerror else str(err)
+    return WarehouseError(f"{path}: {_why(message, path)}")
 
 
 def _why(message: str, path: Path) -> str:
-    """DuckDB's multi-line message, said as the cause a user can act on."""
+    """DuckDB's (or the OS's) multi-line message, said as the cause a user can act on."""
     if "lock" in message.lower():
-        return "the warehouse is in use by another process (a run, or a notebook holding it open for writing)"
+        return ("the warehouse is in use by another process that opened it for writing (not read-only); "
+                "close that connection and run again")
     if "not a valid DuckDB database" in message or "Unable to open" in message and "header" in message:
         return "not a DuckDB warehouse file"
     if "read-only" in message.lower() or "Permission denied" in message:
-        return "the warehouse file is not writable"
+        return _NOT_WRITABLE
     if "No space left" in message or "disk" in message.lower() and "full" in message.lower():
-        return (f"the disk is full: free at least {_size_mb(path)} MB (the warehouse's size, room for the new rows "
-                "and a checkpoint) and run again; what was stored before is intact")
+        return (f"the disk is full: free at least {_size_mb(path)} MB (a run writes a work copy of the warehouse "
+                "beside it: its size, the new rows and a checkpoint) and run again; what was stored before is intact")
     return message.strip().splitlines()[0]
 
 
 @contextmanager
 def connect(path: Path = DEFAULT_WAREHOUSE, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    con = _open(path, read_only)
+    """A connection to the warehouse. A writing one works on a copy, published when the block
+    ends without an error (see `_publishing`); readers keep the snapshot they opened."""
+    if read_only:
+        with _session(path, path, read_only=True) as con:
+            yield con
+        return
+    with _publishing(path) as work, _session(work, path, read_only=False) as con:
+        yield con
+        execute(con, "CHECKPOINT")  # the work file is whole, with no WAL beside it, before it is published
+
+
+@contextmanager
+def _session(path: Path, shown: Path, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = _open(path, shown, read_only)
     try:
         if not read_only:
             execute(con, SCHEMA.read_text(encoding="utf-8"))
             _seed_reference(con)
         yield con
     except duckdb.Error as err:  # a write that failed (disk full, say): the open transaction is rolled back
-        raise _fault(path, err) from err
+        raise _fault(shown, err) from err
     finally:
         try:
             con.close()
         except duckdb.Error as err:  # the closing checkpoint can fail the same way
-            raise _fault(path, err) from err
+            raise _fault(shown, err) from err
+
+
+@contextmanager
+def _publishing(warehouse: Path) -> Iterator[Path]:
+    """One writer at a time builds the new state in a work file beside the warehouse, and a
+    rename publishes it whole: readers that hold the old file keep reading that snapshot, new
+    readers see the new one, and a run that fails or is killed publishes nothing.
+
+    The warehouse is held open read-only meanwhile, so a foreign DuckDB writer can neither be
+    holding it at the start (one line, exit 2) nor start writing it before the rename."""
+    if warehouse.exists() and not os.access(warehouse, os.W_OK):
+        raise WarehouseError(f"{warehouse}: {_NOT_WRITABLE}")
+    with _run_lock(warehouse), _held(warehouse):
+        work = warehouse.with_name(f".{warehouse.name}.work-{os.getpid()}")
+        try:
+            with _said_as(warehouse):
+                _copy(warehouse, work)
+            yield work
+            with _said_as(warehouse):
+                _publish(work, warehouse)
+        finally:
+            _discard(work)
+
+
+@contextmanager
+def _said_as(warehouse: Path) -> Iterator[None]:
+    """A file operation of the run's own (lock, copy, rename) that fails: one line naming the warehouse."""
+    try:
+        yield
+    except OSError as err:
+        raise _fault(warehouse, err) from err
+
+
+@contextmanager
+def _run_lock(warehouse: Path) -> Iterator[None]:
+    """An exclusive lock on `.<name>.lock` beside the warehouse, or WarehouseError at once. A POSIX
+    record lock: the kernel drops it when the run dies, even by SIGKILL, and the run's forked
+    workers do not inherit it, so no stale lock outlives the run."""
+    lock = warehouse.with_name(f".{warehouse.name}.lock")
+    with _said_as(warehouse):
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+", encoding="ascii")
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError) as err:  # EAGAIN or EACCES: another run holds it
+            raise WarehouseError(f"{warehouse}: another `nianbao run` is writing this warehouse (lock {lock} is held); "
+                                 "this run stored nothing") from err
+        with _said_as(warehouse):
+            for stale in warehouse.parent.glob(f".{warehouse.name}.work-*"):  # left by a killed run
+                stale.unlink()
+        yield
+
+
+@contextmanager
+def _held(warehouse: Path) -> Iterator[None]:
+    if not warehouse.exists():
+        yield
+        return
+    guard = open_read_only(warehouse)
+    try:
+        yield
+    finally:
+        guard.close()
+
+
+def _copy(warehouse: Path, work: Path) -> None:
+    """The published file, and its WAL if a crashed writer left one (DuckDB replays it into the
+    work file). A plain file copy: 2 ms for the 4.4 MB sample warehouse, about 3 s a GiB."""
+    for source, target in ((warehouse, work), (_wal(warehouse), _wal(work))):
+        if source.exists():
+            shutil.copyfile(source, target)
+            shutil.copymode(source, target)
+
+
+def _publish(work: Path, warehouse: Path) -> None:
+    _wal(warehouse).unlink(missing_ok=True)  # replayed into the work file already; it belongs to the old file
+    os.replace(work, warehouse)
+    folder = os.open(warehouse.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a power cut
+    finally:
+        os.close(folder)
+
+
+def _discard(work: Path) -> None:
+    for path in (work, _wal(work)):
+        path.unlink(missing_ok=True)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
 
 
 def _size_mb(path: Path) -> int:

@@ -174,6 +174,7 @@ def test_full_disk_is_one_line_naming_the_room_and_keeps_what_was_stored(small_d
     lines = error_lines(proc.stderr)
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
     assert lines[0].startswith(f"nianbao: {warehouse}: the disk is full: free at least ") and " MB " in lines[0]
+    assert not list(small_disk.glob(".w.duckdb.work-*"))  # the partial work copy is gone
     filler.unlink()
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 1
@@ -187,4 +188,5 @@ def test_read_only_warehouse_is_one_line_and_exit_2(small_disk: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)  # root ignores file modes
     proc = nianbao("run", sample, "--warehouse", str(warehouse), "--quiet", "--force")
     lines = error_lines(proc.stderr)
-    assert proc.returncode == 2 and lines == [f"nianbao: {warehouse}: the warehouse file is not writable"], proc.stderr
+    assert proc.returncode == 2 and lines == [f"nianbao: {warehouse}: the warehouse or its folder is not writable "
+                                                   "(a run writes a work copy beside the warehouse)"], proc.stderr

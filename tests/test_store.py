@@ -138,10 +138,14 @@ def test_failed_batch_leaves_stored_rows_intact(folder: Path, tmp_path: Path, mo
         pd.testing.assert_frame_equal(before[table], after[table], obj=table)
 
 
-def test_failed_second_batch_keeps_the_first(folder: Path, tmp_path: Path, monkeypatch) -> None:
+def test_a_run_that_fails_publishes_nothing(folder: Path, tmp_path: Path, monkeypatch) -> None:
+    """The run works on a copy: one that fails after its first batch leaves the warehouse as it
+    was before the run (no batch of it, no run row) and no work file beside it."""
     import pipeline.runner as runner
 
     warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder / "a-2021.html"]), warehouse)
+    before = dump(warehouse)
     monkeypatch.setattr(runner, "BATCH", 1)
     real_execute = store.execute
     inserts = {"n": 0}
@@ -155,13 +159,13 @@ def test_failed_second_batch_keeps_the_first(folder: Path, tmp_path: Path, monke
 
     monkeypatch.setattr(store, "execute", failing_execute)
     with pytest.raises(RuntimeError):
-        process_documents(collect([folder]), warehouse)
+        process_documents(collect([folder]), warehouse, force=True)
     monkeypatch.undo()
-    tables = dump(warehouse)
-    assert len(tables["documents"]) == 1  # the committed first batch, nothing of the failed one
-    first = tables["documents"].loc[0, "doc_id"]
-    assert set(tables["figures"]["report_id"]) <= {first}
-    assert set(tables["checks"]["report_id"]) <= {first}
+    assert inserts["n"] == 2  # the first batch was committed to the work file
+    after = dump(warehouse)
+    for table in TABLES + ("runs",):
+        pd.testing.assert_frame_equal(after[table], before[table])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".w.duckdb.lock", "docs", "w.duckdb"]
 
 
 def test_an_unexpected_extractor_failure_is_an_error_row_and_the_run_goes_on(tmp_path, monkeypatch) -> None:
