@@ -205,18 +205,31 @@ def _read_only(warehouse: Path):
 
 
 @app.command()
-def query(sql: str = typer.Argument(..., help="SQL to run against the warehouse (read-only)"),
+def query(sql: str = typer.Argument(..., help="SQL to run against the warehouse (read-only); - reads it from stdin"),
           warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w"),
-          limit: int = typer.Option(200, "--limit", help="rows to print at most")) -> None:
-    """Run SQL and print the result as a table (exit 2 on an SQL error)."""
+          fmt: str | None = typer.Option(None, "--format", "-f",
+                                         help="table, csv, tsv, json or jsonl (default: table on a terminal, else tsv)"),
+          limit: int | None = typer.Option(None, "--limit", help="rows at most; 0 = all (default: 200 in a table, "
+                                                                  "all in the machine formats)")) -> None:
+    """Run SQL and print the result (exit 2 on an SQL error)."""
     import duckdb
 
-    from pipeline.export import print_table, run_query
+    from pipeline.export import QUERY_FORMATS, print_table, run_query, write_rows
 
+    fmt = fmt or ("table" if sys.stdout.isatty() else "tsv")
+    if fmt not in QUERY_FORMATS:
+        typer.echo(f"nianbao: --format {printable(fmt)}: not one of {', '.join(QUERY_FORMATS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if sql == "-":
+        sql = sys.stdin.read()
+    rows_wanted = limit if limit is not None else (200 if fmt == "table" else 0)
     with _read_only(warehouse) as con:
         try:
-            columns, rows, total = run_query(con, sql, limit)
+            columns, rows, total = run_query(con, sql, rows_wanted or None)
         except duckdb.Error as exc:
             typer.echo(f"nianbao: query failed: {str(exc).strip().splitlines()[0]}", err=True)
             raise typer.Exit(EXIT_USAGE)
-    print_table(columns, rows, total)
+    if fmt == "table":
+        print_table(columns, rows, total)
+    else:
+        write_rows(columns, rows, fmt, sys.stdout)

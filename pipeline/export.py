@@ -2,8 +2,11 @@
 printed as a table. Both read the warehouse through a read-only connection."""
 from __future__ import annotations
 
+import csv
+import json
 import math
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -29,12 +32,35 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int) -> tuple[list[str], list[tuple], int]:
-    """Column names, the first `limit` rows and the total row count."""
+def run_query(con: duckdb.DuckDBPyConnection, sql: str, limit: int | None) -> tuple[list[str], list[tuple], int]:
+    """Column names, the first `limit` rows (all when None) and the total row count."""
     cursor = con.execute(sql)
     columns = [d[0] for d in cursor.description] if cursor.description else []
     rows = cursor.fetchall()
-    return columns, rows[:limit], len(rows)
+    return columns, rows if limit is None else rows[:limit], len(rows)
+
+
+QUERY_FORMATS = ("table", "csv", "tsv", "json", "jsonl")
+
+
+def write_rows(columns: list[str], rows: list[tuple], fmt: str, out: IO[str]) -> None:
+    """A query's rows in a machine format: CSV/TSV with NULL as an empty field, JSON as one array
+    of objects, JSON Lines as one object per line; no header line of counts, no footer."""
+    if fmt in ("csv", "tsv"):
+        writer = csv.writer(out, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else show(v) for v in row] for row in rows)
+        return
+    records = [dict(zip(columns, (_json_value(v) for v in row))) for row in rows]
+    if fmt == "json":
+        out.write(json.dumps(records, ensure_ascii=False, default=str) + "\n")
+    else:
+        out.writelines(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in records)
+
+
+def _json_value(value: object) -> object:
+    """JSON has no NaN or infinity: those are null; dates and decimals go as text (default=str)."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def show(value) -> str:

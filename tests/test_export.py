@@ -1,12 +1,17 @@
 """nianbao export / query, and the Python API (pipeline.connect, pipeline.load_metrics)."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+from test_cli import error_lines
 from typer.testing import CliRunner
 
 import pipeline
@@ -83,9 +88,40 @@ def test_export_rejects_unknown_format_and_missing_warehouse(sample_warehouse, t
 
 def test_query_prints_a_table(sample_warehouse):
     result = runner.invoke(app, ["query", "SELECT year, count(*) AS reports FROM reports GROUP BY year ORDER BY year",
-                                 "-w", str(sample_warehouse)])
+                                 "-w", str(sample_warehouse), "--format", "table"])
     assert result.exit_code == 0, result.output
     assert "reports" in result.output and "2019" in result.output and "rows" in result.output
+
+
+def _query(warehouse: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from pipeline.cli import app; app()", "query", *args,
+                           "-w", str(warehouse)], capture_output=True, text=True, input=stdin, timeout=120)
+
+
+_FIGURES = "SELECT report_id, figure_id, key, value FROM figures ORDER BY report_id, figure_id"
+
+
+def test_query_machine_formats_are_whole_and_plain(sample_warehouse):
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        expected = con.execute(_FIGURES).fetchall()
+    assert len(expected) > 200  # more than a table shows
+    as_csv = list(csv.reader(io.StringIO(_query(sample_warehouse, _FIGURES, "--format", "csv").stdout)))
+    assert as_csv[0] == ["report_id", "figure_id", "key", "value"] and len(as_csv) == len(expected) + 1  # no footer
+    assert any(row[2] == "" for row in as_csv[1:])  # a figure without a key: NULL is an empty field
+    piped = _query(sample_warehouse, _FIGURES).stdout.splitlines()  # piped, no --format: TSV, every row
+    assert piped[0] == "report_id\tfigure_id\tkey\tvalue" and len(piped) == len(expected) + 1
+    lines = _query(sample_warehouse, _FIGURES, "--format", "jsonl", "--limit", "5").stdout.splitlines()
+    assert [json.loads(line)["figure_id"] for line in lines] == [row[1] for row in expected[:5]]
+    records = json.loads(_query(sample_warehouse, _FIGURES, "--format", "json", "--limit", "0").stdout)
+    assert len(records) == len(expected) and records[0]["key"] == expected[0][2]
+
+
+def test_query_reads_sql_from_stdin_and_refuses_unknown_formats(sample_warehouse):
+    done = _query(sample_warehouse, "-", "--format", "csv", stdin="SELECT count(*) AS n FROM reports")
+    assert done.returncode == 0 and done.stdout.splitlines()[0] == "n" and int(done.stdout.splitlines()[1]) > 0
+    refused = _query(sample_warehouse, "SELECT 1", "--format", "xml")
+    assert refused.returncode == 2 and error_lines(refused.stderr) == [
+        "nianbao: --format xml: not one of table, csv, tsv, json, jsonl"]
 
 
 def test_query_error_exits_2_with_one_line(sample_warehouse):
