@@ -177,16 +177,23 @@ def status(warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w"
 
 @app.command()
 def export(out: Path = typer.Option(..., "--out", "-o", help="folder for the files"),
-           fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv"),
+           fmt: str = typer.Option("parquet", "--format", "-f", help="parquet or csv (UTF-8 with a BOM, for Excel)"),
+           tables: str | None = typer.Option(None, "--tables", help="comma-separated tables and views (default: all)"),
+           force: bool = typer.Option(False, "--force", help="replace files already in the folder"),
            warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
-    """Write every table and the main views to one file each."""
-    from pipeline.export import FORMATS, export as write_files
+    """Write every table and view (or those of --tables) to one file each."""
+    from pipeline.export import FORMATS, ExportError, export as write_files
 
     if fmt not in FORMATS:
         typer.echo(f"nianbao: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(EXIT_USAGE)
+    names = [n.strip() for n in tables.split(",") if n.strip()] if tables else None
     with _read_only(warehouse) as con:
-        written = write_files(con, out, fmt)
+        try:
+            written = write_files(con, out, fmt, names, force)
+        except ExportError as exc:
+            typer.echo(f"nianbao: {printable(exc)}", err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
     for name, rows, path in written:
         typer.echo(f"{path}\t{rows}")
 

@@ -5,27 +5,57 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
+import shutil
 from pathlib import Path
 from typing import IO
 
 import duckdb
 
-TABLES = ("documents", "reports", "figures", "checks", "runs", "errors", "metrics", "relation_terms", "regions")
-VIEWS = ("metric_values", "metric_values_all", "metric_yoy", "metric_compare", "metric_rollup", "report_quality", "indicators",
-         "cross_year_checks", "report_series", "check_failures")
+_SCHEMA = (Path(__file__).with_name("schema.sql")).read_text(encoding="utf-8")
+# Every table and view the schema makes, in its order: the schema is the one list of them.
+TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA))
+VIEWS = tuple(re.findall(r"CREATE OR REPLACE VIEW (\w+)", _SCHEMA))
 FORMATS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)"}
+_BOM = "\ufeff".encode()  # Excel reads a CSV as UTF-8 only when it starts with one
 
 
-def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str) -> list[tuple[str, int, Path]]:
-    """One file per table and view, named after it; returns (name, rows, path)."""
+class ExportError(Exception):
+    """A usage problem with the export: unknown names, files already there."""
+
+
+def export(con: duckdb.DuckDBPyConnection, out: Path, fmt: str, names: list[str] | None = None,
+           force: bool = False) -> list[tuple[str, int, Path]]:
+    """One file per table and view (or per name asked for), named after it; returns (name, rows,
+    path). Existing files are kept unless `force`; each file appears whole or not at all."""
+    names = names or list(TABLES + VIEWS)
+    unknown = [n for n in names if n not in TABLES + VIEWS]
+    if unknown:
+        raise ExportError(f"no table or view named {', '.join(unknown)} (see docs/warehouse.md)")
+    paths = {name: out / f"{name}.{fmt}" for name in names}
+    there = [p for p in paths.values() if p.exists()]
+    if there and not force:
+        raise ExportError(f"{there[0]} exists ({len(there)} of the files would be replaced); use --force to replace them")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in TABLES + VIEWS:
-        path = out / f"{name}.{fmt}"
-        con.execute(f"COPY (SELECT * FROM {name}) TO '{_quote(path)}' {FORMATS[fmt]}").fetchall()
-        rows = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-        written.append((name, rows, path))
-    return written
+    return [(name, _write(con, name, path, fmt), path) for name, path in paths.items()]
+
+
+def _write(con: duckdb.DuckDBPyConnection, name: str, path: Path, fmt: str) -> int:
+    partial = path.with_name(f".{path.name}.partial")
+    con.execute(f"COPY (SELECT * FROM {name}) TO '{_quote(partial)}' {FORMATS[fmt]}").fetchall()
+    if fmt == "csv":
+        _prepend_bom(partial)
+    partial.replace(path)
+    return con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+
+
+def _prepend_bom(path: Path) -> None:
+    """DuckDB writes CSV without a byte-order mark; the file is streamed into one that has it."""
+    marked = path.with_name(path.name + ".bom")
+    with path.open("rb") as plain, marked.open("wb") as out:
+        out.write(_BOM)
+        shutil.copyfileobj(plain, out, 1 << 20)
+    marked.replace(path)
 
 
 def _quote(path: Path) -> str:

@@ -208,3 +208,20 @@ def test_connect_adds_missing_views_to_an_old_warehouse(tmp_path):
         assert ro.execute("SELECT review_total FROM indicators").fetchall() == [(2,)]
     finally:
         ro.close()
+
+
+def test_csv_export_opens_in_excel_and_keeps_what_is_there(sample_warehouse, tmp_path):
+    args = ["export", "-f", "csv", "-o", str(tmp_path), "-w", str(sample_warehouse), "--tables", "reports,cross_year_relations"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cross_year_relations.csv", "reports.csv"]
+    data = (tmp_path / "reports.csv").read_bytes()
+    assert data.startswith("\ufeff".encode()) and "淮安" in data.decode("utf-8-sig")
+    (tmp_path / "reports.csv").write_text("an analyst's own edits", encoding="utf-8")
+    again = subprocess.run([sys.executable, "-c", "from pipeline.cli import app; app()", *args],
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 2 and len(error_lines(again.stderr)) == 1 and "--force" in again.stderr
+    assert (tmp_path / "reports.csv").read_text(encoding="utf-8") == "an analyst's own edits"
+    assert runner.invoke(app, args + ["--force"]).exit_code == 0
+    assert (tmp_path / "reports.csv").read_bytes() == data
+    unknown = runner.invoke(app, ["export", "-o", str(tmp_path), "-w", str(sample_warehouse), "--tables", "nope"])
+    assert unknown.exit_code == 2
