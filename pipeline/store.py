@@ -4,10 +4,9 @@ one transaction that replaces the rows of the documents it carries, bulk-inserte
 pandas, so re-running changes nothing."""
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandas as pd
 
 from pipeline import DEFAULT_WAREHOUSE as _DEFAULT_WAREHOUSE
 from pipeline.checks import relation_terms
+from pipeline.locks import LockHeld, exclusive
 from pipeline.metrics import CURRENCY, dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
@@ -130,21 +130,18 @@ def _said_as(warehouse: Path) -> Iterator[None]:
 
 @contextmanager
 def _run_lock(warehouse: Path) -> Iterator[None]:
-    """An exclusive lock on `.<name>.lock` beside the warehouse, or WarehouseError at once. A POSIX
-    record lock: the kernel drops it when the run dies, even by SIGKILL, and the run's forked
-    workers do not inherit it, so no stale lock outlives the run."""
+    """The exclusive lock on `.<name>.lock` beside the warehouse, or WarehouseError at once; work
+    files a killed run left behind are removed under it."""
     lock = warehouse.with_name(f".{warehouse.name}.lock")
-    with _said_as(warehouse):
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock, "a+", encoding="ascii")
-    with handle:
+    with ExitStack() as held:
         try:
-            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except (BlockingIOError, PermissionError) as err:  # EAGAIN or EACCES: another run holds it
+            with _said_as(warehouse):
+                held.enter_context(exclusive(lock))
+        except LockHeld as err:
             raise WarehouseError(f"{warehouse}: another `nianbao run` is writing this warehouse (lock {lock} is held); "
                                  "this run stored nothing") from err
         with _said_as(warehouse):
-            for stale in warehouse.parent.glob(f".{warehouse.name}.work-*"):  # left by a killed run
+            for stale in warehouse.parent.glob(f".{warehouse.name}.work-*"):
                 stale.unlink()
         yield
 
