@@ -7,6 +7,7 @@ import json
 import math
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -110,9 +111,7 @@ def print_table(columns: list[str], rows: list[tuple], total: int) -> None:
     console = Console(soft_wrap=False)
     if not console.is_terminal or len(columns) > 12:
         # Piped output and wide results: tab-separated lines, which tools and people can read.
-        print("\t".join(columns))
-        for row in rows:
-            print("\t".join(show(v) for v in row))
+        write_rows(columns, rows, "tsv", sys.stdout)
         print(f"({total} rows{f', {len(rows)} shown' if total > len(rows) else ''})")
         return
     table = Table(*columns, show_lines=False)
