@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/nianbao run; rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
