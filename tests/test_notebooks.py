@@ -3,6 +3,7 @@ with a CJK font (characters, not boxes)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import warnings
@@ -179,3 +180,39 @@ def test_find_warehouse(tmp_path, monkeypatch):
     assert pipeline.find_warehouse() == Path("warehouse/nianbao.duckdb")  # no project: the relative default
     with pytest.raises(FileNotFoundError, match="nianbao run"):
         pipeline.connect()
+
+
+def _make_n(*args: str) -> list[str]:
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_make_notebook_builds_a_missing_warehouse_first(tmp_path):
+    missing = tmp_path / "none.duckdb"
+    lines = _make_n("notebook", f"WAREHOUSE={missing}")
+    run = next(i for i, line in enumerate(lines) if f"nianbao run --warehouse {missing}" in line)
+    lab = next(i for i, line in enumerate(lines) if line.endswith("/jupyter lab"))
+    assert run < lab
+    assert lines[lab].startswith(f"cd notebooks && NIANBAO_WAREHOUSE={missing} ")
+    assert any("pip install --quiet -e '.[notebook]'" in line for line in lines)
+
+
+def test_make_notebook_keeps_an_existing_warehouse(tmp_path):
+    existing = tmp_path / "w.duckdb"
+    existing.write_bytes(b"")
+    lines = _make_n("notebook", f"WAREHOUSE={existing}")
+    assert not [line for line in lines if "nianbao run" in line]
+    assert lines[-1].startswith(f"cd notebooks && NIANBAO_WAREHOUSE={existing} ") and lines[-1].endswith("jupyter lab")
+
+
+def test_notebook_extra_has_jupyterlab_and_matplotlib():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = {re.split(r"[<>=\[ ]", requirement)[0] for requirement in extras["notebook"]}
+    assert {"jupyterlab", "matplotlib"} <= names
