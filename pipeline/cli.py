@@ -63,10 +63,10 @@ def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF
     if as_json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
-    typer.echo(f"{printable(path)}: {extract_line(payload)}")
+    typer.echo(f"{printable(path)}: {_extract_line(payload)}")
 
 
-def extract_line(payload: dict) -> str:
+def _extract_line(payload: dict) -> str:
     """What `extract` says of a document: a non-report as such, a report's facts with the ones
     not found named so, and its counts."""
     from pipeline.report import plural

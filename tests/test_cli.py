@@ -186,7 +186,7 @@ def test_extract_help_points_at_a_file_that_exists() -> None:
     import re
 
     proc = nianbao("extract", "--help")
-    named = re.findall(r"[\w./-]+\.md", proc.stdout)
+    named = re.findall(r"[\w./-]+\.md", proc.stdout)  # file names the help mentions
     assert named, proc.stdout
     for name in named:
         assert (REPO / name).is_file(), name

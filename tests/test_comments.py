@@ -99,7 +99,7 @@ def test_warehouse_doc_names_every_column(sample) -> None:
 
 def test_readme_view_table_names_every_view() -> None:
     schema = (ROOT / "pipeline" / "schema.sql").read_text(encoding="utf-8")
-    views = re.findall(r"CREATE OR REPLACE VIEW (\w+)", schema)
+    views = re.findall(r"CREATE OR REPLACE VIEW (\w+)", schema)  # every view the schema makes
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = set(re.findall(r"^\| `(\w+)` \|", readme, re.M))  # first cell of a table row
     assert len(views) >= 11

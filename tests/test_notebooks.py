@@ -214,5 +214,5 @@ def test_notebook_extra_has_jupyterlab_and_matplotlib():
     import tomllib
 
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
-    names = {re.split(r"[<>=\[ ]", requirement)[0] for requirement in extras["notebook"]}
+    names = {re.split(r"[<>=\[ ]", requirement)[0] for requirement in extras["notebook"]}  # name before the version
     assert {"jupyterlab", "matplotlib"} <= names
