@@ -118,3 +118,30 @@ def test_nianbao_query_shows_a_comment(sample_warehouse: Path) -> None:
                           capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1:] == [SPEC["tables"]["indicators"]["columns"]["grant_rate"]]
+
+
+def test_warehouse_doc_column_tables_are_generated_from_the_comments() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_warehouse_doc.py"), "--check"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    text = (ROOT / "docs" / "warehouse.md").read_text(encoding="utf-8")
+    for name in ("documents", "reports", "figures", "indicators"):
+        assert f"<!-- columns: {name} -->" in text
+    assert f"| scope | {SPEC['tables']['figures']['columns']['scope']} |" in text
+
+
+def test_stale_column_table_is_noticed(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import make_warehouse_doc
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    stale = "<!-- columns: runs -->\n| column | meaning |\n| run_id | old words |\n<!-- /columns -->\n"
+    fresh = make_warehouse_doc.render(stale)
+    assert "old words" not in fresh and f"| status | {SPEC['tables']['runs']['columns']['status']} |" in fresh
+    assert make_warehouse_doc.render(fresh) == fresh
