@@ -7,10 +7,15 @@ For notebooks and scripts::
     con = pipeline.connect()            # read-only DuckDB connection to the warehouse
     con.sql("SELECT * FROM metric_yoy LIMIT 5").df()
 
+Without a path they read ``pipeline.find_warehouse()``: ``$NIANBAO_WAREHOUSE``, else the
+warehouse of the nianbao project the working directory is in (a notebook in notebooks/ finds it).
+
 Imports stay lazy, so ``import pipeline`` costs nothing.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
@@ -18,7 +23,7 @@ if TYPE_CHECKING:
     import pandas
 
 __version__ = "0.1.0"
-__all__ = ["connect", "load_metrics", "DEFAULT_WAREHOUSE"]
+__all__ = ["connect", "load_metrics", "find_warehouse", "DEFAULT_WAREHOUSE"]
 
 DEFAULT_WAREHOUSE = "warehouse/nianbao.duckdb"
 METRIC_COLUMNS = ["adcode", "region", "issuer", "year", "key", "value", "unit", "printed_value", "printed_unit",
@@ -26,8 +31,33 @@ METRIC_COLUMNS = ["adcode", "region", "issuer", "year", "key", "value", "unit", 
 ALL_REPORTS_COLUMNS = ["is_primary", "primary_report_id"]
 
 
-def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
-    """A read-only connection to the warehouse. The caller closes it (or uses ``with``).
+def _is_project_root(folder: Path) -> bool:
+    import tomllib
+
+    try:
+        with open(folder / "pyproject.toml", "rb") as handle:
+            return tomllib.load(handle).get("project", {}).get("name") == "nianbao"
+    except (OSError, tomllib.TOMLDecodeError):
+        return False
+
+
+def find_warehouse(start: str | Path | None = None) -> Path:
+    """The warehouse to read when none is named: the file ``$NIANBAO_WAREHOUSE`` names; else
+    warehouse/nianbao.duckdb of the project root found by walking up from `start` (default: the
+    working directory, which Jupyter sets to the notebook's folder) to the folder whose
+    pyproject.toml is the nianbao project's; else the relative default."""
+    if os.environ.get("NIANBAO_WAREHOUSE"):
+        return Path(os.environ["NIANBAO_WAREHOUSE"])
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_project_root(folder):
+            return folder / DEFAULT_WAREHOUSE
+    return Path(DEFAULT_WAREHOUSE)
+
+
+def connect(warehouse: str | Path | None = None) -> "duckdb.DuckDBPyConnection":
+    """A read-only connection to the warehouse (default: ``find_warehouse()``). The caller
+    closes it (or uses ``with``).
 
     It reads the snapshot it opened: a `nianbao run` meanwhile publishes a new file under the
     same name, which connections opened after the run (once this process holds none to the old
@@ -36,11 +66,9 @@ def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
 
     A warehouse written by an older nianbao may lack newer views; they are then created as
     temporary views of this connection, so the documented SQL works on it unchanged."""
-    from pathlib import Path
-
     from pipeline.store import open_read_only
 
-    path = Path(warehouse)
+    path = Path(warehouse) if warehouse is not None else find_warehouse()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no warehouse here (build one with `nianbao run`)")
     con = open_read_only(path)
@@ -54,7 +82,6 @@ def connect(warehouse: str = DEFAULT_WAREHOUSE) -> "duckdb.DuckDBPyConnection":
 
 def _ensure_views(con: "duckdb.DuckDBPyConnection") -> None:
     import re
-    from pathlib import Path
 
     from pipeline.store import key_file_tables
 
@@ -86,11 +113,11 @@ def _as_list(value) -> list | None:
     return list(value)
 
 
-def load_metrics(warehouse: str = DEFAULT_WAREHOUSE, keys: str | Iterable[str] | None = None,
+def load_metrics(warehouse: str | Path | None = None, keys: str | Iterable[str] | None = None,
                  adcode: str | Iterable[str] | None = None, issuer: str | Iterable[str] | None = None,
                  years: int | Iterable[int] | None = None, all_reports: bool = False) -> "pandas.DataFrame":
-    """Canonical figures as a tidy DataFrame, one row per report and key (the ``metric_values``
-    view): adcode, region, issuer, year, key, value and unit (the key's unit: money in 元,
+    """Canonical figures as a tidy DataFrame (warehouse default: ``find_warehouse()``), one row
+    per report and key (the ``metric_values`` view): adcode, region, issuer, year, key, value and unit (the key's unit: money in 元,
     counts as integers), printed_value and printed_unit (as the report prints them), source
     ('table' or 'text'), report_id.
 

@@ -26,8 +26,17 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 EXIT_OK, EXIT_DOC_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from pipeline import __version__
+
+        typer.echo(f"nianbao {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def main() -> None:
+def main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version,
+                                      help="print the version and exit")) -> None:
     """Turn government information-disclosure annual reports into a research dataset."""
     try:
         validate_limits()
@@ -39,7 +48,8 @@ def main() -> None:
 @app.command()
 def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF, Word or text"),
             as_json: bool = typer.Option(False, "--json", help="print the extraction contract's JSON")) -> None:
-    """Extract one document and print its figures (shared/eval/CONTRACT.md)."""
+    """Extract one document and print what it is and how many figures it yields; --json prints
+    them all (the JSON is described in README.md, section `nianbao extract PATH --json`)."""
     from pipeline.process import process_path, to_contract
 
     if not path.is_file():
@@ -53,9 +63,22 @@ def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF
     if as_json:
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
         return
+    typer.echo(f"{printable(path)}: {_extract_line(payload)}")
+
+
+def _extract_line(payload: dict) -> str:
+    """What `extract` says of a document: a non-report as such, a report's facts with the ones
+    not found named so, and its counts."""
+    from pipeline.report import plural
+
     doc = payload["document"]
-    typer.echo(f"{path}: {doc['title']} | {doc['issuer']} {doc['adcode']} {doc['year']} {doc['format']}"
-               f" | {len(payload['figures'])} figures, {sum(1 for c in payload['checks'] if c['ok'] is False)} failed checks")
+    if not doc["is_report"]:
+        return "not an annual report" + (f" (title: {printable(doc['title'])})" if doc["title"] else "")
+    facts = [doc["issuer"] or "issuer not found", doc["adcode"] or "no adcode",
+             str(doc["year"]) if doc["year"] else "year not found", doc["format"]]
+    failed = sum(1 for c in payload["checks"] if c["ok"] is False)
+    return (f"{printable(doc['title'] or 'untitled')} | {printable(' '.join(facts))} | "
+            f"{plural(len(payload['figures']), 'figure')}, {plural(failed, 'failed check')}")
 
 
 SAMPLES = Path("raw/samples")
@@ -98,6 +121,10 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         typer.echo(f"nianbao: {missing[0]}: no such file or folder", err=True)
         raise typer.Exit(EXIT_USAGE)
     docs = collect(targets) + (_snapshots(raw) if crawl_stats else [])
+    if not docs and not crawl_stats:
+        typer.echo(f"nianbao: warning: no documents in {', '.join(printable(p) for p in targets)}; nothing to do",
+                   err=True)
+        raise typer.Exit(EXIT_OK)
     try:
         with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
             summary = process_documents(docs, warehouse, force=force, progress=advance)

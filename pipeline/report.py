@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -16,19 +18,28 @@ from pipeline.store import connect, scalar
 console = Console(stderr=False)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """"1 document", "2 documents" (`nouns` for a plural that is not noun + s)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 @contextmanager
 def progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    if not enabled:
+    """A bar on stderr while documents are processed, only on a terminal (a cron log gets none);
+    transient, so it is gone when the run ends, well or with an error."""
+    bar_console = Console(stderr=True)
+    if not enabled or not bar_console.is_terminal:
         yield None
         return
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=Console(stderr=True)) as bar:
+                  TimeRemainingColumn(), console=bar_console, transient=True) as bar:
         task = bar.add_task("documents", total=total)
         yield lambda n: bar.advance(task, n)
 
 
-def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
-    table = Table(title=title)
+def _table(title: str, columns: list[str], rows: list[tuple], compact: bool = False) -> Table:
+    table = (Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0)) if compact
+             else Table(title=title))
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
@@ -37,27 +48,57 @@ def _table(title: str, columns: list[str], rows: list[tuple]) -> Table:
 
 
 def print_summary(summary: RunSummary, warehouse: Path) -> None:
+    """The reports this run loaded, by issuer, and one line of counts; a run that loaded
+    nothing says so in one line instead."""
     with connect(warehouse, read_only=True) as con:
-        rows = con.execute("""SELECT issuer, string_agg(DISTINCT CAST(year AS VARCHAR), ' ' ORDER BY CAST(year AS VARCHAR)),
-                                     count(*), sum(figures), sum(failed_definitional), sum(failed_commonly_expected),
-                                     sum(failed_heuristic)
-                              FROM report_quality GROUP BY issuer ORDER BY issuer""").fetchall()
         errors = scalar(con, "SELECT count(*) FROM errors")
-    console.print(_table("reports by issuer (failed checks by kind: see the view check_failures)",
-                         ["issuer", "years", "reports", "figures", "failed definitional", "failed commonly expected",
-                          "failed heuristic"], rows))
-    console.print(f"run {summary.run_id}: {summary.documents} documents, {summary.unchanged} unchanged, "
-                  f"{summary.reports} reports, {summary.not_reports} not reports, {len(summary.failed)} failed; "
-                  f"{errors} documents in errors; warehouse {warehouse}")
+        if summary.documents and summary.unchanged == summary.documents:
+            console.print(f"run {summary.run_id}: nothing changed, {plural(summary.documents, 'document')} "
+                          f"already stored; {plural(errors, 'document')} in errors; warehouse {warehouse}", soft_wrap=True)
+            return
+        rows = con.execute("""SELECT q.issuer, string_agg(DISTINCT CAST(q.year AS VARCHAR), ' ' ORDER BY CAST(q.year AS VARCHAR)),
+                                     count(*), sum(q.figures), sum(q.failed_definitional), sum(q.failed_commonly_expected),
+                                     sum(q.failed_heuristic)
+                              FROM report_quality q JOIN documents d ON d.doc_id = q.report_id
+                              WHERE d.loaded_at >= (SELECT started_at FROM runs WHERE run_id = ?)
+                              GROUP BY q.issuer ORDER BY q.issuer""", [summary.run_id]).fetchall()
+    if rows:
+        console.print(_table("reports this run loaded, by issuer (failed checks by kind: see the view check_failures)",
+                             ["issuer", "years", "reports", "figures", "failed definitional",
+                              "failed commonly expected", "failed heuristic"], rows))
+    console.print(f"run {summary.run_id}: {plural(summary.documents, 'document')}, {summary.unchanged} unchanged, "
+                  f"{plural(summary.reports, 'report')}, {plural(summary.not_reports, 'not a report', 'not reports')}, "
+                  f"{len(summary.failed)} failed; {plural(errors, 'document')} in errors; warehouse {warehouse}", soft_wrap=True)
+
+
+def duration(seconds: float | None) -> str:
+    """A run's duration as a person reads it: 0.8 s, 19 s, 3 min 5 s, 2 h 10 min."""
+    if seconds is None:
+        return ""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def _runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    rows = con.execute("""SELECT left(run_id, 8), command, strftime(started_at, '%Y-%m-%d %H:%M'), finished_at - started_at,
+                                 documents, new, unchanged, reports, failed
+                          FROM runs ORDER BY started_at DESC LIMIT 5""").fetchall()
+    return [(*row[:3], duration(row[3].total_seconds() if isinstance(row[3], timedelta) else None), *row[4:])
+            for row in rows]
 
 
 def print_status(con: duckdb.DuckDBPyConnection) -> None:
-    runs = con.execute("""SELECT run_id, command, started_at, documents, new, unchanged, reports, failed, status
-                          FROM runs ORDER BY started_at DESC LIMIT 5""").fetchall()
-    console.print(_table("last runs", ["run", "command", "started", "docs", "new", "unchanged", "reports", "failed",
-                                       "status"], runs))
+    """Last runs (one line each at 80 columns), table counts and the latest errors."""
+    console.print(_table("last runs (started: UTC)",
+                         ["run", "command", "started", "took", "docs", "new", "same", "reports", "failed"], _runs(con),
+                         compact=True))
     counts = [(t, scalar(con, f"SELECT count(*) FROM {t}"))
               for t in ("documents", "reports", "figures", "checks", "errors")]
-    console.print(_table("tables", ["table", "rows"], counts))
+    console.print(_table("tables", ["table", "rows"], counts, compact=True))
     errors = con.execute("SELECT path, reason FROM errors ORDER BY occurred_at DESC LIMIT 10").fetchall()
-    console.print(_table("errors", ["document", "reason"], errors))
+    console.print(_table("errors", ["document", "reason"], errors, compact=True))

@@ -22,6 +22,7 @@ from pipeline.metrics import CURRENCY, dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
+COMMENTS = Path(__file__).parent / "data" / "comments.yaml"
 DEFAULT_WAREHOUSE = Path(_DEFAULT_WAREHOUSE)
 _TABLES = ("figures", "checks", "reports", "documents", "errors")
 
@@ -87,6 +88,7 @@ def _session(path: Path, shown: Path, read_only: bool) -> Iterator[duckdb.DuckDB
         if not read_only:
             execute(con, SCHEMA.read_text(encoding="utf-8"))
             _seed_reference(con)
+            _comment(con)
         yield con
     except duckdb.Error as err:  # a write that failed (disk full, say): the open transaction is rolled back
         raise _fault(shown, err) from err
@@ -223,6 +225,32 @@ def _seed_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.register("regions_df", regions_frame())
         execute(con, "INSERT INTO regions SELECT adcode, name, full_name, level, parent, province, city FROM regions_df")
         con.unregister("regions_df")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every table, view and column the schema made, from data/comments.yaml: a
+    recreated view has lost its comments, so they are set on every writing connection."""
+    import yaml
+
+    spec = yaml.safe_load(COMMENTS.read_text(encoding="utf-8"))
+    objects = execute(con, """SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()
+                                  AND schema_name = 'main' AND NOT temporary
+                              UNION ALL
+                              SELECT view_name, 'VIEW' FROM duckdb_views() WHERE database_name = current_database()
+                                  AND schema_name = 'main' AND NOT internal AND NOT temporary""")
+    columns = execute(con, "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                           "AND schema_name = 'main'")
+    statements = [f"COMMENT ON {kind} {name} IS {_quoted(spec['tables'][name]['comment'])}"
+                  for name, kind in objects if name in spec["tables"]]
+    for name, column in columns:
+        text = spec["tables"].get(name, {}).get("columns", {}).get(column) or spec["columns"].get(column)
+        if text:
+            statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quoted(text)}')
+    execute(con, "BEGIN TRANSACTION;\n" + ";\n".join(statements) + ";\nCOMMIT")
 
 
 def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
