@@ -22,7 +22,7 @@ from pipeline.metrics import CURRENCY, dictionary_rows
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
-COMMENTS = Path(__file__).parent / "data" / "comments.yaml"
+COMMENTS = Path(__file__).with_name("schema_comments.yaml")
 DEFAULT_WAREHOUSE = Path(_DEFAULT_WAREHOUSE)
 _TABLES = ("figures", "checks", "reports", "documents", "errors")
 
@@ -232,7 +232,7 @@ def _quoted(text: str) -> str:
 
 
 def _comment(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON every table, view and column the schema made, from data/comments.yaml: a
+    """COMMENT ON every table, view and column the schema made, from schema_comments.yaml: a
     recreated view has lost its comments, so they are set on every writing connection."""
     import yaml
 

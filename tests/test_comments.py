@@ -1,5 +1,5 @@
 """What each table, view and column means is in the warehouse itself (DuckDB COMMENTs, written
-once in pipeline/data/comments.yaml), and docs/warehouse.md and README name what the schema makes."""
+once in pipeline/schema_comments.yaml), and docs/warehouse.md and README name what the schema makes."""
 from __future__ import annotations
 
 import re

@@ -1,4 +1,4 @@
-"""Fill the column tables of docs/warehouse.md from pipeline/data/comments.yaml, the file the
+"""Fill the column tables of docs/warehouse.md from pipeline/schema_comments.yaml, the file the
 warehouse's COMMENTs come from, so the document and `duckdb_columns()` say the same.
 
     python tools/make_warehouse_doc.py           # rewrite the tables in place
