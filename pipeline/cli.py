@@ -139,7 +139,8 @@ def _crawl_config(sources: Path | None, listing: str | None, issuer: str | None,
                 raise ConfigError("--listing needs --issuer and --adcode")
             return single_source_config(listing, issuer, adcode)
     except ConfigError as exc:
-        typer.echo(f"nianbao: {exc}", err=True)
+        for line in str(exc).splitlines():  # a sources file's every mistake, one line each
+            typer.echo(f"nianbao: {line}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     return None
 

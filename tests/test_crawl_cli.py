@@ -13,7 +13,7 @@ from portal import server
 from portal.server import Portal, portal, trap  # noqa: F401 (fixtures)
 
 
-def sources_file(tmp_path: Path, listing: str, adcode: str = "320999") -> Path:
+def sources_file(tmp_path: Path, listing: str, adcode: str = "320831") -> Path:
     path = tmp_path / "sources.toml"
     path.write_text(f"""\
 [crawl]
@@ -44,7 +44,7 @@ def test_run_crawls_then_loads_and_a_rerun_adds_nothing(portal: Portal, trap: Po
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 1, first.output  # the portal has a dead link and an oversized page
     assert "crawl: 13 fetched, 9 new" in first.output
-    expected = [("青禾县人民政府", "320999", year) for year in (2019, 2020, 2021, 2022, 2023)]
+    expected = [("青禾县人民政府", "320831", year) for year in (2019, 2020, 2021, 2022, 2023)]
     assert reports(warehouse) == expected
 
     portal.clear()
@@ -72,7 +72,7 @@ def test_crawl_command_needs_a_source(tmp_path: Path) -> None:
 def test_crawl_command_refuses_to_overlap_a_running_crawl(portal: Portal, tmp_path: Path) -> None:
     raw = tmp_path / "raw"
     args = ["crawl", "--listing", portal.url("/zfxxgknb/index.html"), "--issuer", "青禾县人民政府",
-            "--adcode", "320999", "--raw", str(raw)]
+            "--adcode", "320831", "--raw", str(raw)]
     with crawl_lock(raw):
         result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
