@@ -129,6 +129,15 @@ def single_source_config(listing: str, issuer: str, adcode: str,
     return CrawlConfig(settings=settings, sources=(source,))
 
 
+def check_link_rules(selector: str | None, pattern: str | None) -> None:
+    """A link_selector and link_pattern given on the command line; ConfigError names each mistake."""
+    problems = _Problems()
+    problems.check(_selector, selector)
+    problems.check(_pattern, pattern)
+    if problems:
+        raise ConfigError("\n".join(f"--{exc.key.replace('_', '-')}: {exc}" for exc in problems))
+
+
 _OPTIONS = {"name": "issuer", "user_agent_contact": "contact"}  # option names of single_source_config's fields
 
 

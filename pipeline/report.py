@@ -42,7 +42,7 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
                                      count(*), sum(figures), sum(failed_definitional), sum(failed_commonly_expected),
                                      sum(failed_heuristic)
                               FROM report_quality GROUP BY issuer ORDER BY issuer""").fetchall()
-        errors = scalar(con, "SELECT count(*) FROM errors")
+        errors = scalar(con, "SELECT count(*) FROM errors WHERE doc_id IS NOT NULL")  # not the crawl's pages
     console.print(_table("reports by issuer (failed checks by kind: see the view check_failures)",
                          ["issuer", "years", "reports", "figures", "failed definitional", "failed commonly expected",
                           "failed heuristic"], rows))
@@ -59,5 +59,20 @@ def print_status(con: duckdb.DuckDBPyConnection) -> None:
     counts = [(t, scalar(con, f"SELECT count(*) FROM {t}"))
               for t in ("documents", "reports", "figures", "checks", "errors")]
     console.print(_table("tables", ["table", "rows"], counts))
-    errors = con.execute("SELECT path, reason FROM errors ORDER BY occurred_at DESC LIMIT 10").fetchall()
+    errors = con.execute("SELECT path, reason FROM errors WHERE doc_id IS NOT NULL "
+                         "ORDER BY occurred_at DESC LIMIT 10").fetchall()
     console.print(_table("errors", ["document", "reason"], errors))
+
+
+def print_crawl_status(con: duckdb.DuckDBPyConnection) -> None:
+    """The last crawls and the pages they could not fetch (`errors` rows without a document)."""
+    crawls = con.execute("""SELECT date_trunc('second', started_at), CAST(round(epoch(finished_at - started_at)) AS INTEGER), fetched, new, unchanged, failed,
+                                   refused, documents
+                            FROM runs WHERE command = 'crawl' ORDER BY started_at DESC LIMIT 5""").fetchall()
+    if not crawls:
+        return
+    console.print(_table("last crawls", ["started", "seconds", "fetched", "new", "unchanged", "failed", "refused",
+                                         "new documents"], crawls))
+    pages = con.execute("""SELECT url, reason FROM errors WHERE doc_id IS NULL
+                           ORDER BY occurred_at DESC LIMIT 10""").fetchall()
+    console.print(_table("pages not fetched", ["page", "reason"], pages))

@@ -11,13 +11,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadTimeoutError, IgnoreRequest)
 from scrapy.http import Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.python.failure import Failure
 from w3lib.http import basic_auth_header
@@ -33,6 +36,8 @@ from pipeline.urls import redact, split_userinfo
 # Outcomes not worth retrying every run; they are checked again after a cool-down.
 _PERMANENT_STATUSES = {404, 410}
 _PERMANENT_ERRORS = {"too_large", "host", "robots"}
+# A host that cannot be reached at all: every page of it fails alike, so it is said once.
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DNSLookupError, ConnectionRefusedError)
 GUESS = "nianbao_guessed_page"  # meta key: a listing page tried by convention, not linked
 
 
@@ -46,6 +51,7 @@ class ReportSpider(scrapy.Spider):
         self.stored = self.store.latest_stored()
         self.resting = resting_urls(self.store.latest_by_url().values(), config.settings.recheck_failed_days)
         self.auth: dict[tuple[str, str, int], bytes] = {}  # Basic auth by origin, from URLs' user:password@
+        self.unreachable: set[str] = set()  # hosts already reported as unreachable
 
     async def start(self):
         for index, source in enumerate(self.config.sources):
@@ -75,8 +81,22 @@ class ReportSpider(scrapy.Spider):
                              request.meta["referrer"])
             return
         error = redact(error)  # a network error's text may quote a URL the spider did not build
-        self.logger.warning("Not stored %s: %s", _origin(request), error)
+        self._log_failure(failure, error)
         yield Fetched(self._record(request, status=status, error=error))
+
+    def _log_failure(self, failure: Failure, error: str) -> None:
+        """One line per failed page, but one per host that cannot be reached at all."""
+        url = _origin(failure.request)
+        if not failure.check(*UNREACHABLE):
+            self.logger.warning("Not stored %s: %s", url, error)
+            return
+        host = urlsplit(url).netloc
+        if host in self.unreachable:
+            self.logger.debug("Not stored %s: %s", url, error)
+            return
+        self.unreachable.add(host)
+        self.logger.error("Host %s cannot be reached (%s): none of its pages is fetched", host,
+                          error.split(": ", 2)[-1])
 
     def _follow_listing(self, page: TextResponse) -> Iterator[Request]:
         index = page.meta["source"]
