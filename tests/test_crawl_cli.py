@@ -202,3 +202,29 @@ def test_crawl_dry_run_previews_every_listing_and_stores_nothing(portal: Portal,
         ["report", portal.url("/zfxxgknb/202403/t20240320_1001.html")], ["page", portal.url("/zfxxgknb/index_1.html")]]
     assert [hit.path for hit in portal.hits] == ["/zfxxgknb/index.html"]
     assert not (tmp_path / "raw").exists() and not (tmp_path / "w.duckdb").exists()
+
+
+def test_network_failures_in_scrapys_own_log_lines_carry_no_traceback() -> None:
+    """Scrapy's robots.txt middleware logs a failed download with its traceback: for a host
+    that cannot be reached (DNS, refused) the line is dropped, since the spider says it once per
+    host; for a timeout the line stays, without the traceback."""
+    import logging
+    import sys
+
+    from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError
+
+    from pipeline.crawl.process import _NoNetworkTracebacks
+
+    def record(error: Exception) -> logging.LogRecord:
+        try:
+            raise error
+        except Exception:
+            return logging.LogRecord("scrapy.downloadermiddlewares.robotstxt", logging.ERROR, __file__, 1,
+                                     "Error downloading %s", ("robots.txt",), sys.exc_info())
+
+    keep = _NoNetworkTracebacks()
+    assert not keep.filter(record(CannotResolveHostError("DNS lookup failed: no results")))
+    timeout = record(DownloadTimeoutError("took longer than 5 s"))
+    assert keep.filter(timeout) and timeout.exc_info is None
+    bug = record(KeyError("a bug"))
+    assert keep.filter(bug) and bug.exc_info is not None

@@ -5,7 +5,9 @@ import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DownloadFailedError, DownloadTimeoutError, ResponseDataLossError
 from scrapy.settings import Settings
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from pipeline.config import CrawlConfig
 from pipeline.crawl.settings import scrapy_settings
@@ -13,6 +15,8 @@ from pipeline.crawl.spider import UNREACHABLE, ReportSpider
 from pipeline.raw import RawStore
 from pipeline.urls import redact
 
+# Failures of the network, not of the code: a line is enough.
+_NETWORK = (DownloadTimeoutError, TwistedTimeoutError, ResponseDataLossError, DownloadFailedError)
 # Loggers that print settings and component lists at every start and a stats dump at the
 # end: noise in a weekly cron log, where progress lines and failures matter.
 _STARTUP_CHATTER = ("scrapy.crawler", "scrapy.middleware", "scrapy.addons", "scrapy.statscollectors")
@@ -43,13 +47,18 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-class _NoUnreachableTracebacks(logging.Filter):
-    """Drops Scrapy's own report of a host that cannot be reached (robots.txt's "Error
-    downloading" with a 30-line traceback): the spider says it in one line per host."""
+class _NoNetworkTracebacks(logging.Filter):
+    """Scrapy's own reports of network failures (robots.txt's "Error downloading" comes with a
+    30-line traceback): a host that cannot be reached is dropped, since the spider says it in
+    one line per host; a timeout or a cut-off answer keeps its line without the traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, UNREACHABLE)
+        if isinstance(error, UNREACHABLE):
+            return False
+        if isinstance(error, _NETWORK):
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 def _install_log_handler(settings: Settings) -> None:
@@ -59,7 +68,7 @@ def _install_log_handler(settings: Settings) -> None:
     mode = "a" if settings.getbool("LOG_FILE_APPEND") else "w"
     handler = logging.FileHandler(log_file, mode, encoding="utf-8") if log_file else logging.StreamHandler()
     handler.setFormatter(_RedactingFormatter(settings["LOG_FORMAT"], settings["LOG_DATEFORMAT"]))
-    handler.addFilter(_NoUnreachableTracebacks())
+    handler.addFilter(_NoNetworkTracebacks())
     handler.setLevel(settings["LOG_LEVEL"])
     logging.root.setLevel(logging.NOTSET)
     logging.root.addHandler(handler)
