@@ -20,6 +20,7 @@ from pipeline.limits import validate as validate_limits
 DEFAULT_WAREHOUSE = Path(_WAREHOUSE)
 
 if TYPE_CHECKING:
+    from pipeline.config import CrawlSettings
     from pipeline.crawl import CrawlStats
     from pipeline.model import SourceDoc
 
@@ -176,7 +177,7 @@ def _preview_all(config: CrawlConfig) -> int:
     return code
 
 
-def _preview(url: str, settings, selector: str | None, pattern: str | None) -> int:
+def _preview(url: str, settings: CrawlSettings, selector: str | None, pattern: str | None) -> int:
     from pipeline.crawl.preview import PreviewError, page_links, print_rows
 
     try:

@@ -20,8 +20,7 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, D
 from scrapy.http import Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 from w3lib.http import basic_auth_header
 
@@ -37,7 +36,8 @@ from pipeline.urls import redact, split_userinfo
 _PERMANENT_STATUSES = {404, 410}
 _PERMANENT_ERRORS = {"too_large", "host", "robots"}
 # A host that cannot be reached at all: every page of it fails alike, so it is said once.
-UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DNSLookupError, ConnectionRefusedError)
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, twisted_errors.DNSLookupError,
+               twisted_errors.ConnectionRefusedError)
 GUESS = "nianbao_guessed_page"  # meta key: a listing page tried by convention, not linked
 
 
@@ -192,7 +192,7 @@ def describe_failure(failure: Failure, limits: CrawlSettings) -> tuple[int | Non
         return status, f"http: HTTP {status}"
     if failure.check(HostNotAllowed):
         return None, f"host: {failure.value}"
-    if failure.check(DeadlineExceeded, DownloadTimeoutError, TwistedTimeoutError):
+    if failure.check(DeadlineExceeded, DownloadTimeoutError, twisted_errors.TimeoutError):
         return None, (f"timeout: {_origin(failure.request)} sent no complete answer within {limits.timeout:g} s a try "
                       f"and {limits.deadline:g} s for all tries; raise timeout or deadline under [crawl] in a sources file")
     if failure.check(DecompressionLimit):
