@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
 
@@ -223,6 +223,9 @@ def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_
 
     if log_level.upper() not in _LOG_LEVELS:
         typer.echo(f"nianbao: --log-level {printable(log_level)}: not one of {', '.join(_LOG_LEVELS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if log_file and not log_file.parent.is_dir():
+        typer.echo(f"nianbao: --log-file {printable(log_file)}: no such folder {printable(log_file.parent)}", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
         stats = run_crawl(config, raw, log_level.upper(), log_file)

@@ -153,11 +153,15 @@ def test_crawl_logs_to_a_file_one_line_per_dead_host_and_is_recorded(portal: Por
             (url,) for url, _ in errors]  # the portal's pages were not tried again: their rows stay
 
 
-def test_a_bad_log_level_is_a_usage_error(tmp_path: Path) -> None:
-    result = nianbao("crawl", "--listing", "http://127.0.0.1:9/", "--issuer", "青禾县人民政府", "--adcode", "320831",
-                     "--raw", str(tmp_path / "raw"), "--log-level", "LOUD", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.strip() == "nianbao: --log-level LOUD: not one of CRITICAL, ERROR, WARNING, INFO, DEBUG"
+def test_bad_log_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    args = ["crawl", "--listing", "http://127.0.0.1:9/", "--issuer", "青禾县人民政府", "--adcode", "320831",
+            "--raw", str(tmp_path / "raw")]
+    level = nianbao(*args, "--log-level", "LOUD", cwd=tmp_path)
+    assert level.returncode == 2
+    assert level.stderr.strip() == "nianbao: --log-level LOUD: not one of CRITICAL, ERROR, WARNING, INFO, DEBUG"
+    log = tmp_path / "no" / "crawl.log"
+    folder = nianbao(*args, "--log-file", str(log), cwd=tmp_path)
+    assert (folder.returncode, folder.stderr.strip()) == (2, f"nianbao: --log-file {log}: no such folder {log.parent}")
     assert not (tmp_path / "raw").exists()
 
 

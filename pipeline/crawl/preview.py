@@ -51,7 +51,7 @@ def fetch_page(url: str, settings: CrawlSettings) -> TextResponse:
             final_url, response_headers = answer.geturl(), Headers(dict(answer.headers.items()))
     except urllib.error.HTTPError as exc:
         raise PreviewError(f"{redact(url)}: HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # ValueError: not a URL urllib can open
         raise PreviewError(f"{redact(url)}: cannot fetch: {getattr(exc, 'reason', exc)}") from exc
     if len(body) > settings.max_bytes:
         raise PreviewError(f"{redact(url)}: larger than max_bytes = {settings.max_bytes}")
