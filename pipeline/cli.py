@@ -217,16 +217,11 @@ def _config_failed(exc: ConfigError) -> NoReturn:
 
 def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_file: Path | None) -> CrawlStats:
     """Crawl, print the summary and record the crawl in the warehouse (runs, errors)."""
+    _check_log_options(log_level, log_file)
     from pipeline.crawl import CrawlError, CrawlLocked, run_crawl
     from pipeline.crawl.record import record_crawl
     from pipeline.store import WarehouseError
 
-    if log_level.upper() not in _LOG_LEVELS:
-        typer.echo(f"nianbao: --log-level {printable(log_level)}: not one of {', '.join(_LOG_LEVELS)}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    if log_file and not log_file.parent.is_dir():
-        typer.echo(f"nianbao: --log-file {printable(log_file)}: no such folder {printable(log_file.parent)}", err=True)
-        raise typer.Exit(EXIT_USAGE)
     try:
         stats = run_crawl(config, raw, log_level.upper(), log_file)
     except CrawlLocked as exc:
@@ -243,6 +238,16 @@ def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_
         typer.echo(f"nianbao: the crawl is in {printable(raw)} but not recorded: {printable(exc)}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     return stats
+
+
+def _check_log_options(log_level: str, log_file: Path | None) -> None:
+    """Before the stages are imported, so a typo costs no second."""
+    if log_level.upper() not in _LOG_LEVELS:
+        typer.echo(f"nianbao: --log-level {printable(log_level)}: not one of {', '.join(_LOG_LEVELS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if log_file and not log_file.parent.is_dir():
+        typer.echo(f"nianbao: --log-file {printable(log_file)}: no such folder {printable(log_file.parent)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 def _log_line(message: str, log_file: Path | None) -> None:

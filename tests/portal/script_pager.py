@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 
-from portal.server import Loopback, _QuietServer
+from portal.server import Loopback, _QuietServer, running
 
 PAGE_SIZE = 10
 NOTICE = "关于做好2024年政府信息公开工作年度报告编制发布工作的通知"  # a lookalike: never fetched
@@ -133,10 +133,5 @@ def serve_script_portal(host: str = "127.0.0.1") -> Iterator[ScriptPortal]:
     server = _QuietServer((host, 0), handler)
     portal = ScriptPortal(server=server, pages=site())
     handler.portal = portal
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield portal
-    finally:
-        server.shutdown()
-        server.server_close()
