@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 
@@ -18,6 +20,7 @@ from pipeline.limits import validate as validate_limits
 DEFAULT_WAREHOUSE = Path(_WAREHOUSE)
 
 if TYPE_CHECKING:
+    from pipeline.config import CrawlSettings
     from pipeline.crawl import CrawlStats
     from pipeline.model import SourceDoc
 
@@ -90,6 +93,10 @@ _LISTING = typer.Option(None, "--listing", help="one annual-report column URL to
 _ISSUER = typer.Option(None, "--issuer", help="the issuer of --listing")
 _ADCODE = typer.Option(None, "--adcode", help="the 6-digit adcode of --listing's issuer")
 _RAW = typer.Option(RAW, "--raw", help="raw store directory the crawl writes")
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")  # Scrapy's LOG_LEVEL names
+_LOG_LEVEL = typer.Option("INFO", "--log-level", help="the crawl's log level: " + ", ".join(_LOG_LEVELS))
+_LOG_FILE = typer.Option(None, "--log-file", help="append the crawl's log to this file instead of stderr "
+                                                  "(Scrapy's LOG_FILE)")
 
 
 def printable(text: object) -> str:
@@ -104,7 +111,8 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         force: bool = typer.Option(False, "--force", help="re-extract documents already stored"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table"),
         sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
-        adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+        adcode: str | None = _ADCODE, raw: Path = _RAW, log_level: str = _LOG_LEVEL,
+        log_file: Path | None = _LOG_FILE) -> None:
     """Process saved documents into the warehouse (incremental: unchanged documents are skipped).
 
     With --sources or --listing, crawl first and process every snapshot in --raw.
@@ -114,7 +122,7 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
     from pipeline.store import WarehouseError
 
     crawl_config = _crawl_config(sources, listing, issuer, adcode)
-    crawl_stats = _crawl(crawl_config, raw) if crawl_config else None
+    crawl_stats = _crawl(crawl_config, raw, warehouse, log_level, log_file) if crawl_config else None
     targets = list(paths or ([] if crawl_stats else [SAMPLES]))
     missing = [p for p in targets if not p.exists()]
     if missing:
@@ -140,17 +148,75 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
 
 @app.command()
 def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
-          adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+          adcode: str | None = _ADCODE, raw: Path = _RAW,
+          warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w",
+                                         help="DuckDB file that records the crawl (runs, errors)"),
+          log_level: str = _LOG_LEVEL, log_file: Path | None = _LOG_FILE,
+          dry_run: bool = typer.Option(False, "--dry-run", help="print the links each listing page yields; fetch "
+                                                                "only those pages, store nothing")) -> None:
     """Fetch annual reports from portal columns into the raw store: polite, incremental, resumable.
 
-    Exit code 1 when a page could not be fetched (see raw/fetch_log.jsonl), 2 on a bad sources file or when another crawl is using the same raw store.
+    Exit code 1 when a page could not be fetched (see raw/fetch_log.jsonl and `nianbao status`), 2 on a bad sources file or when another crawl is using the same raw store.
     """
     config = _crawl_config(sources, listing, issuer, adcode)
     if config is None:
         typer.echo("nianbao crawl: give --sources FILE, or --listing URL --issuer NAME --adcode CODE", err=True)
         raise typer.Exit(EXIT_USAGE)
-    stats = _crawl(config, raw)
+    if dry_run:
+        raise typer.Exit(_preview_all(config))
+    stats = _crawl(config, raw, warehouse, log_level, log_file)
     raise typer.Exit(EXIT_DOC_FAILED if stats.failed else EXIT_OK)
+
+
+@app.command()
+def links(url: str = typer.Argument(..., help="a listing (or report) page"),
+          link_selector: str | None = typer.Option(None, "--link-selector", help="CSS of the part holding report links"),
+          link_pattern: str | None = typer.Option(None, "--link-pattern", help="regex report URLs match"),
+          sources: Path | None = typer.Option(None, "--sources", help="take the rules and [crawl] settings of the "
+                                                                       "source whose hosts include URL's")) -> None:
+    """Print the links one page yields under the link rules, fetching only that page.
+
+    Like `scrapy parse`: one tab-separated line a link (kind, URL, title) for the report links,
+    further listing pages and attachments, so a link_selector or link_pattern can be tried.
+    """
+    from pipeline.config import CrawlSettings, check_link_rules
+    from pipeline.urls import split_userinfo
+
+    try:
+        check_link_rules(link_selector, link_pattern)
+        config = load_sources(sources) if sources else CrawlConfig()
+    except ConfigError as exc:
+        _config_failed(exc)
+    host = urlsplit(split_userinfo(url)[0]).hostname
+    source = next((s for s in config.sources if host in s.allowed_hosts), None)
+    selector = link_selector or (source.link_selector if source else None)
+    pattern = link_pattern or (source.link_pattern if source else None)
+    raise typer.Exit(_preview(url, config.settings if sources else CrawlSettings(), selector, pattern))
+
+
+def _preview_all(config: CrawlConfig) -> int:
+    """`crawl --dry-run`: each source's listing pages, under a `# name` line."""
+    code = EXIT_OK
+    for source in config.sources:
+        for url in source.listing:
+            sys.stdout.write(f"# {source.name} {url}\n")
+            code = max(code, _preview(url, config.settings, source.link_selector, source.link_pattern))
+    return code
+
+
+def _preview(url: str, settings: CrawlSettings, selector: str | None, pattern: str | None) -> int:
+    from pipeline.crawl.preview import PreviewError, page_links, print_rows
+
+    try:
+        rows = page_links(url, settings, selector, pattern)
+    except PreviewError as exc:
+        typer.echo(f"nianbao: {printable(exc)}", err=True)
+        return EXIT_DOC_FAILED
+    print_rows(rows, sys.stdout)
+    counts = {kind: sum(1 for row in rows if row.kind == kind) for kind in ("report", "page", "attachment")}
+    typer.echo(f"{printable(url)}: {counts['report']} reports, {counts['page']} further pages, "
+               f"{counts['attachment']} attachments", err=True)
+    return EXIT_OK
 
 
 def _crawl_config(sources: Path | None, listing: str | None, issuer: str | None,
@@ -166,25 +232,58 @@ def _crawl_config(sources: Path | None, listing: str | None, issuer: str | None,
                 raise ConfigError("--listing needs --issuer and --adcode")
             return single_source_config(listing, issuer, adcode)
     except ConfigError as exc:
-        typer.echo(f"nianbao: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
+        _config_failed(exc)
     return None
 
 
-def _crawl(config: CrawlConfig, raw: Path) -> CrawlStats:
+def _config_failed(exc: ConfigError) -> NoReturn:
+    for line in str(exc).splitlines():  # a sources file's every mistake, one line each
+        typer.echo(f"nianbao: {line}", err=True)
+    raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_file: Path | None) -> CrawlStats:
+    """Crawl, print the summary and record the crawl in the warehouse (runs, errors)."""
+    _check_log_options(log_level, log_file)
     from pipeline.crawl import CrawlError, CrawlLocked, run_crawl
+    from pipeline.crawl.record import record_crawl
+    from pipeline.store import WarehouseError
 
     try:
-        stats = run_crawl(config, raw)
+        stats = run_crawl(config, raw, log_level.upper(), log_file)
     except CrawlLocked as exc:
         typer.echo(f"nianbao: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     except CrawlError as exc:
         typer.echo(f"nianbao: {exc}", err=True)
         raise typer.Exit(EXIT_DOC_FAILED) from exc
-    typer.echo(f"crawl: {stats.seen} fetched, {stats.new} new, {stats.unchanged} unchanged, {stats.failed} failed, "
-               f"{stats.blocked} refused by robots.txt or host list; {len(stats.new_docs)} new documents", err=True)
+    _log_line(f"crawl: {stats.fetched} fetched, {stats.new} new, {stats.unchanged} unchanged, {stats.failed} failed, "
+              f"{stats.blocked} refused by robots.txt or host list; {len(stats.new_docs)} new documents", log_file)
+    try:
+        record_crawl(warehouse, stats)
+    except WarehouseError as exc:
+        typer.echo(f"nianbao: the crawl is in {printable(raw)} but not recorded: {printable(exc)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
     return stats
+
+
+def _check_log_options(log_level: str, log_file: Path | None) -> None:
+    """Before the stages are imported, so a typo costs no second."""
+    if log_level.upper() not in _LOG_LEVELS:
+        typer.echo(f"nianbao: --log-level {printable(log_level)}: not one of {', '.join(_LOG_LEVELS)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if log_file and not log_file.parent.is_dir():
+        typer.echo(f"nianbao: --log-file {printable(log_file)}: no such folder {printable(log_file.parent)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _log_line(message: str, log_file: Path | None) -> None:
+    """A line on stderr, and at the end of the crawl's log file, stamped as the crawl's log lines are."""
+    line = f"{datetime.now():%Y-%m-%d %H:%M:%S} [nianbao] INFO: {message}"
+    typer.echo(line, err=True)
+    if log_file:
+        with open(log_file, "a", encoding="utf-8") as log:
+            log.write(line + "\n")
 
 
 def _snapshots(raw: Path) -> list[SourceDoc]:
@@ -196,10 +295,11 @@ def _snapshots(raw: Path) -> list[SourceDoc]:
 @app.command()
 def status(warehouse: Path = typer.Option(DEFAULT_WAREHOUSE, "--warehouse", "-w")) -> None:
     """Last runs, table counts and the latest errors."""
-    from pipeline.report import print_status
+    from pipeline.report import print_crawl_status, print_status
 
     with _read_only(warehouse) as con:
         print_status(con)
+        print_crawl_status(con)
 
 
 @app.command()

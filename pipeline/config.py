@@ -12,7 +12,7 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from pipeline.urls import redact
@@ -73,8 +73,21 @@ class CrawlConfig:
 _SOURCE_KEYS = {"name", "adcode", "listing", "link_pattern", "link_selector", "allowed_hosts", "delay"}
 
 
+class _Problems(list):
+    """The mistakes found in one table, each a _FieldError; checking goes on after each."""
+
+    def check(self, validate: Callable[..., Any], *args: Any) -> Any:
+        """validate(*args), or None with its _FieldError kept."""
+        try:
+            return validate(*args)
+        except _FieldError as exc:
+            self.append(exc)
+            return None
+
+
 def load_sources(path: Path | str) -> CrawlConfig:
-    """Read and validate a sources file; any problem raises ConfigError naming FILE:LINE."""
+    """Read and validate a whole sources file; every mistake in it is one `FILE:LINE: …` line
+    of the ConfigError raised."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -85,22 +98,22 @@ def load_sources(path: Path | str) -> CrawlConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_toml_error(path, exc)) from exc
     where = _Locator(path, text)
-    for key in data.keys() - {"crawl", "source"}:
-        raise ConfigError(where.at((), key, f"unknown top-level key {key!r}"))
-    crawl_table = data.get("crawl", {})
-    try:
-        settings = _settings(crawl_table)
-    except _FieldError as exc:
-        raise ConfigError(where.at(("crawl",), exc.key, str(exc))) from exc
+    found: list[tuple[int, str]] = [where.at((), key, f"unknown top-level key {key!r}")
+                                    for key in sorted(data.keys() - {"crawl", "source"})]
+    problems = _Problems()
+    settings = _settings(data.get("crawl", {}), problems)
+    found += [where.at(("crawl",), exc.key, str(exc)) for exc in problems]
     tables = data.get("source", [])
     if not isinstance(tables, list) or not tables:
-        raise ConfigError(f"{path}:1: no [[source]] tables: add at least one source")
+        found.append((1, f"{path}:1: no [[source]] tables: add at least one source"))
+        tables = []
     sources = []
     for index, table in enumerate(tables):
-        try:
-            sources.append(_source(table))
-        except _FieldError as exc:
-            raise ConfigError(where.at(("source", index), exc.key, str(exc))) from exc
+        problems = _Problems()
+        sources.append(_source(table, problems))
+        found += [where.at(("source", index), exc.key, str(exc)) for exc in problems]
+    if found:
+        raise ConfigError("\n".join(message for _, message in sorted(found, key=lambda item: item[0])))
     return CrawlConfig(settings=settings, sources=tuple(sources))
 
 
@@ -108,13 +121,24 @@ def single_source_config(listing: str, issuer: str, adcode: str,
                          contact: str = DEFAULT_CONTACT) -> CrawlConfig:
     """A config for one column given on the command line; its host is the only allowed host,
     and it gets LISTING_BUDGET, the same keys a sources file sets under [crawl]."""
-    table = {"name": issuer, "adcode": adcode, "listing": [listing]}
-    try:
-        return CrawlConfig(settings=_settings({"user_agent_contact": contact, **LISTING_BUDGET}),
-                           sources=(_source(table),))
-    except _FieldError as exc:
-        option = {"name": "issuer"}.get(exc.key, exc.key)
-        raise ConfigError(f"--{option}: {exc}") from exc
+    problems = _Problems()
+    settings = _settings({"user_agent_contact": contact, **LISTING_BUDGET}, problems)
+    source = _source({"name": issuer, "adcode": adcode, "listing": [listing]}, problems)
+    if problems:
+        raise ConfigError("\n".join(f"--{_OPTIONS.get(exc.key, exc.key)}: {exc}" for exc in problems))
+    return CrawlConfig(settings=settings, sources=(source,))
+
+
+def check_link_rules(selector: str | None, pattern: str | None) -> None:
+    """A link_selector and link_pattern given on the command line; ConfigError names each mistake."""
+    problems = _Problems()
+    problems.check(_selector, selector)
+    problems.check(_pattern, pattern)
+    if problems:
+        raise ConfigError("\n".join(f"--{exc.key.replace('_', '-')}: {exc}" for exc in problems))
+
+
+_OPTIONS = {"name": "issuer", "user_agent_contact": "contact"}  # option names of single_source_config's fields
 
 
 def config_to_json(config: CrawlConfig) -> str:
@@ -139,27 +163,46 @@ def _toml_error(path: Path, exc: tomllib.TOMLDecodeError) -> str:
     return f"{path}:{match.group(1)}: invalid TOML: {str(exc)[: match.start()].strip()}"
 
 
-def _settings(table: Any) -> CrawlSettings:
+def _settings(table: Any, problems: _Problems) -> CrawlSettings:
     if not isinstance(table, dict):
-        raise _FieldError("crawl", "[crawl] must be a table")
+        problems.append(_FieldError("crawl", "[crawl] must be a table"))
+        return CrawlSettings()
     known = CrawlSettings.__dataclass_fields__
-    for key in table:
-        if key not in known:
-            raise _FieldError(key, f"unknown [crawl] key {key!r}")
+    problems += [_FieldError(key, f"unknown [crawl] key {key!r}") for key in table if key not in known]
+    values: dict[str, Any] = {}
     if "user_agent_contact" not in table:
-        raise _FieldError("crawl", "user_agent_contact is required (a URL where site owners can reach you)")
-    contact = table["user_agent_contact"]
-    _require_http_url("user_agent_contact", contact)
-    numbers = {key: _number(key, table[key]) for key in known if key in table and key != "user_agent_contact"}
-    settings = CrawlSettings(user_agent_contact=contact, **numbers)
-    if not 1 <= settings.concurrency_per_host <= 2:
-        raise _FieldError("concurrency_per_host", f"concurrency_per_host must be 1 or 2, got {settings.concurrency_per_host}")
-    if settings.max_bytes < 1:
-        raise _FieldError("max_bytes", f"max_bytes must be positive, got {settings.max_bytes}")
-    for key in ("timeout", "deadline"):
-        if getattr(settings, key) <= 0:
-            raise _FieldError(key, f"{key} must be positive, got {getattr(settings, key)}")
-    return settings
+        problems.append(_FieldError("crawl", "user_agent_contact is required (a URL or a mailbox where site owners "
+                                             "can reach you)"))
+    else:
+        values["user_agent_contact"] = problems.check(_contact, table["user_agent_contact"])
+    for key in sorted(known.keys() & table.keys() - {"user_agent_contact"}):
+        values[key] = problems.check(_number, key, table[key])
+        if values[key] is not None and key in _RANGES and not _RANGES[key][0](values[key]):
+            problems.append(_FieldError(key, f"{key} {_RANGES[key][1]}, got {values[key]}"))
+    return CrawlSettings(**{key: value for key, value in values.items() if value is not None})
+
+
+# Settings with a narrower range than "a non-negative number": (test, what the message says).
+_RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "concurrency_per_host": (lambda value: 1 <= value <= 2, "must be 1 or 2"),
+    "max_bytes": (lambda value: value >= 1, "must be positive"),
+    "timeout": (lambda value: value > 0, "must be positive"),
+    "deadline": (lambda value: value > 0, "must be positive"),
+}
+# A mailbox as the contact (ops@example.org, or mailto:ops@example.org): one @, a dot in the domain, no spaces.
+_MAILBOX = re.compile(r"(?:mailto:)?[^@\s:/]+@[^@\s/]+\.[^@\s/]+")
+
+
+def _contact(value: Any) -> str:
+    """A URL where site owners can reach the crawl's operator, or a mailbox (sent as mailto:)."""
+    if isinstance(value, str) and _MAILBOX.fullmatch(value.strip()):
+        address = value.strip().removeprefix("mailto:")
+        return f"mailto:{address}"
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = redact(value) if isinstance(value, str) else value
+        raise _FieldError("user_agent_contact", f"user_agent_contact must be an http(s) URL or a mailbox, got {shown!r}")
+    return value
 
 
 def _number(key: str, value: Any) -> int | float:
@@ -177,42 +220,75 @@ def _finite_non_negative(value: int | float) -> bool:
     return math.isfinite(value) and value >= 0
 
 
-def _source(table: Any) -> Source:
+def _source(table: Any, problems: _Problems) -> Source | None:
+    """The source a [[source]] table describes, or None when `problems` got its mistakes."""
     if not isinstance(table, dict):
-        raise _FieldError("source", "[[source]] must be a table")
-    for key in table:
-        if key not in _SOURCE_KEYS:
-            raise _FieldError(key, f"unknown [[source]] key {key!r}")
-    name = table.get("name")
-    if not isinstance(name, str) or not name.strip():
+        problems.append(_FieldError("source", "[[source]] must be a table"))
+        return None
+    before = len(problems)
+    problems += [_FieldError(key, f"unknown [[source]] key {key!r}") for key in table if key not in _SOURCE_KEYS]
+    name = problems.check(_name, table.get("name"))
+    adcode = problems.check(_adcode, table.get("adcode"))
+    listing = problems.check(_url_list, "listing", table.get("listing")) or []
+    hosts = problems.check(_hosts, table.get("allowed_hosts", [urlsplit(url).hostname for url in listing]), listing)
+    pattern = problems.check(_pattern, table.get("link_pattern"))
+    selector = problems.check(_selector, table.get("link_selector"))
+    delay = problems.check(_delay, table.get("delay"))
+    if len(problems) > before:
+        return None
+    return Source(name=name, adcode=adcode, listing=tuple(listing), allowed_hosts=hosts,
+                  link_pattern=pattern, link_selector=selector, delay=delay)
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
         raise _FieldError("name", "name (the issuer) is required")
-    adcode = table.get("adcode")
+    return value.strip()
+
+
+def _adcode(value: Any) -> str:
     # ASCII digits only: \d alone also accepts full-width ３５０１２８, which matches no region.
-    if not isinstance(adcode, str) or not re.fullmatch(r"[0-9]{6}", adcode):
-        raise _FieldError("adcode", f"adcode must be 6 digits, got {adcode!r}")
-    listing = _url_list("listing", table.get("listing"))
-    hosts = table.get("allowed_hosts", [urlsplit(url).hostname for url in listing])
-    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{6}", value):
+        raise _FieldError("adcode", f"adcode must be 6 digits, got {value!r}")
+    from pipeline.regions import get_region
+
+    if get_region(value) is None:
+        raise _FieldError("adcode", f"adcode {value} is no region in the regions table (pipeline/data/regions.csv)")
+    return value
+
+
+def _hosts(value: Any, listing: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(h, str) and h for h in value):
         raise _FieldError("allowed_hosts", "allowed_hosts must be a list of host names")
-    hosts = [h.lower() for h in hosts]
+    hosts = tuple(dict.fromkeys(h.lower() for h in value))
     for url in listing:
         if urlsplit(url).hostname not in hosts:
             raise _FieldError("allowed_hosts", f"listing host {urlsplit(url).hostname!r} is not in allowed_hosts")
-    pattern = _optional_str("link_pattern", table.get("link_pattern"))
+    return hosts
+
+
+def _pattern(value: Any) -> str | None:
+    pattern = _optional_str("link_pattern", value)
     if pattern is not None:
         try:
             re.compile(pattern)
         except re.error as exc:
             raise _FieldError("link_pattern", f"link_pattern is not a valid regex: {exc}") from exc
-    selector = _optional_str("link_selector", table.get("link_selector"))
+    return pattern
+
+
+def _selector(value: Any) -> str | None:
+    selector = _optional_str("link_selector", value)
     if selector is not None:
         _check_css(selector)
-    delay = table.get("delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
-                              or not _finite_non_negative(delay)):
-        raise _FieldError("delay", f"delay must be a non-negative number of seconds, got {delay!r}")
-    return Source(name=name.strip(), adcode=adcode, listing=tuple(listing), allowed_hosts=tuple(dict.fromkeys(hosts)),
-                  link_pattern=pattern, link_selector=selector, delay=delay)
+    return selector
+
+
+def _delay(value: Any) -> float | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                              or not _finite_non_negative(value)):
+        raise _FieldError("delay", f"delay must be a non-negative number of seconds, got {value!r}")
+    return value
 
 
 def _url_list(key: str, value: Any) -> list[str]:
@@ -268,6 +344,7 @@ class _Locator:
             elif key := self._KEY.match(line):
                 self.lines.setdefault((*table, key.group(1)), number)
 
-    def at(self, table: tuple, key: str, message: str) -> str:
+    def at(self, table: tuple, key: str, message: str) -> tuple[int, str]:
+        """(line, `FILE:LINE: message`) of the key, or of its table when the key is missing."""
         line = self.lines.get((*table, key)) or self.lines.get(table) or 1
-        return f"{self.path}:{line}: {message}"
+        return line, f"{self.path}:{line}: {message}"

@@ -51,7 +51,7 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
     """The reports this run loaded, by issuer, and one line of counts; a run that loaded
     nothing says so in one line instead."""
     with connect(warehouse, read_only=True) as con:
-        errors = scalar(con, "SELECT count(*) FROM errors")
+        errors = scalar(con, "SELECT count(*) FROM errors WHERE doc_id IS NOT NULL")  # not the crawl's pages
         if summary.documents and summary.unchanged == summary.documents:
             console.print(f"run {summary.run_id}: nothing changed, {plural(summary.documents, 'document')} "
                           f"already stored; {plural(errors, 'document')} in errors; warehouse {warehouse}", soft_wrap=True)
@@ -87,9 +87,12 @@ def duration(seconds: float | None) -> str:
 def _runs(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     rows = con.execute("""SELECT left(run_id, 8), command, strftime(started_at, '%Y-%m-%d %H:%M'), finished_at - started_at,
                                  documents, new, unchanged, reports, failed
-                          FROM runs ORDER BY started_at DESC LIMIT 5""").fetchall()
-    return [(*row[:3], duration(row[3].total_seconds() if isinstance(row[3], timedelta) else None), *row[4:])
-            for row in rows]
+                          FROM runs WHERE command <> 'crawl' ORDER BY started_at DESC LIMIT 5""").fetchall()
+    return [(*row[:3], _took(row[3]), *row[4:]) for row in rows]
+
+
+def _took(elapsed: timedelta | None) -> str:
+    return duration(elapsed.total_seconds() if isinstance(elapsed, timedelta) else None)
 
 
 def print_status(con: duckdb.DuckDBPyConnection) -> None:
@@ -100,5 +103,21 @@ def print_status(con: duckdb.DuckDBPyConnection) -> None:
     counts = [(t, scalar(con, f"SELECT count(*) FROM {t}"))
               for t in ("documents", "reports", "figures", "checks", "errors")]
     console.print(_table("tables", ["table", "rows"], counts, compact=True))
-    errors = con.execute("SELECT path, reason FROM errors ORDER BY occurred_at DESC LIMIT 10").fetchall()
+    errors = con.execute("SELECT path, reason FROM errors WHERE doc_id IS NOT NULL "
+                         "ORDER BY occurred_at DESC LIMIT 10").fetchall()
     console.print(_table("errors", ["document", "reason"], errors, compact=True))
+
+
+def print_crawl_status(con: duckdb.DuckDBPyConnection) -> None:
+    """The last crawls and the pages they could not fetch (`errors` rows without a document)."""
+    crawls = con.execute("""SELECT strftime(started_at, '%Y-%m-%d %H:%M'), finished_at - started_at, fetched, new,
+                                   unchanged, failed, refused, documents
+                            FROM runs WHERE command = 'crawl' ORDER BY started_at DESC LIMIT 5""").fetchall()
+    if not crawls:
+        return
+    console.print(_table("last crawls (started: UTC)", ["started", "took", "fetched", "new", "same", "failed", "refused",
+                                                       "new docs"], [(row[0], _took(row[1]), *row[2:]) for row in crawls],
+                         compact=True))
+    pages = con.execute("""SELECT url, reason FROM errors WHERE doc_id IS NULL
+                           ORDER BY occurred_at DESC LIMIT 10""").fetchall()
+    console.print(_table("pages not fetched", ["page", "reason"], pages, compact=True))

@@ -54,6 +54,9 @@ CREATE TABLE IF NOT EXISTS regions (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- rows from before scope were all this year's
+-- A crawl's runs row (command 'crawl'): pages fetched (a body or a 304) and refused (robots.txt, host list).
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS fetched INTEGER;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS refused INTEGER;
 
 -- ───────────────────────── comparison across issuers, districts and years ─────────────────────────
 -- Views below are documented in docs/warehouse.md.

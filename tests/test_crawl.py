@@ -35,7 +35,7 @@ class Crawl:
 
 
 def portal_config(portal: Portal, **settings) -> CrawlConfig:
-    config = single_source_config(portal.url("/zfxxgknb/index.html"), "青禾县人民政府", "320999", contact=CONTACT)
+    config = single_source_config(portal.url("/zfxxgknb/index.html"), "青禾县人民政府", "320831", contact=CONTACT)
     fast = {"delay": 0, "max_bytes": 100_000, "timeout": 5, "retry_backoff": 0.1} | settings
     return replace(config, settings=replace(config.settings, **fast))
 
@@ -74,7 +74,7 @@ def test_stores_exactly_the_reports_attachments_and_listings(first: Crawl, porta
     snapshot_urls = {doc.url for doc in RawStore(first.raw).snapshots()}
     assert snapshot_urls == urls(server.REPORTS + server.ATTACHMENTS, portal)
     assert {doc.url for doc in first.stats.new_docs} == snapshot_urls
-    assert {(doc.issuer, doc.adcode) for doc in first.stats.new_docs} == {("青禾县人民政府", "320999")}
+    assert {(doc.issuer, doc.adcode) for doc in first.stats.new_docs} == {("青禾县人民政府", "320831")}
 
 
 def test_refuses_robots_lookalikes_other_hosts_and_page_chrome(first: Crawl, trap: Portal) -> None:
@@ -164,7 +164,7 @@ def test_a_killed_crawl_command_takes_its_crawler_and_lock_with_it(portal: Porta
     raw = tmp_path / "raw"  # unique to this test: the marker in both command lines
     command = subprocess.Popen(
         [str(NIANBAO), "crawl", "--listing", portal.url("/zfxxgknb/index.html"), "--issuer", "青禾县人民政府",
-         "--adcode", "320999", "--raw", str(raw)],  # the default 1 s delay: killed long before the end
+         "--adcode", "320831", "--raw", str(raw)],  # the default 1 s delay: killed long before the end
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         assert wait_for(lambda: RawStore(raw).log_size() > 0, 30)

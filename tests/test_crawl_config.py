@@ -16,12 +16,12 @@ delay = 0.5
 
 [[source]]
 name = "青禾县人民政府"
-adcode = "320999"
+adcode = "320831"
 listing = "http://www.qinghe.example/zfxxgknb/index.html"
 
 [[source]]
 name = "青禾县财政局"
-adcode = "320999"
+adcode = "320831"
 listing = ["http://czj.qinghe.example/gknb/index.html"]
 """
 
@@ -59,10 +59,10 @@ def test_config_survives_the_trip_to_the_crawl_process(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "line", "words"), [
-    ('adcode = "320999"\nlisting = ["http://czj', 'adcode = "3209"\nlisting = ["http://czj', 12,
+    ('adcode = "320831"\nlisting = ["http://czj', 'adcode = "3209"\nlisting = ["http://czj', 12,
      "adcode must be 6 digits, got '3209'"),
     ('delay = 0.5', 'delay = -1', 3, "delay must be a non-negative number"),
-    ('adcode = "320999"\nlisting = ["http://czj', 'adcode = "３５０１２８"\nlisting = ["http://czj', 12,
+    ('adcode = "320831"\nlisting = ["http://czj', 'adcode = "３５０１２８"\nlisting = ["http://czj', 12,
      "adcode must be 6 digits, got '３５０１２８'"),
     ('delay = 0.5', 'delay = 0.5\nretry_backoff = nan', 4, "retry_backoff must be a non-negative number, got nan"),
     ('delay = 0.5', 'delay = 0.5\nmax_seconds = inf', 4, "max_seconds must be a non-negative number, got inf"),
@@ -89,7 +89,7 @@ def test_errors_name_file_and_line(tmp_path: Path, old: str, new: str, line: int
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path, GOOD.replace('adcode = "320999"\nlisting = "http', 'adcode = 320999"\nlisting = "http'))
+    path = write(tmp_path, GOOD.replace('adcode = "320831"\nlisting = "http', 'adcode = 320831"\nlisting = "http'))
     message = error_of(path)
     assert message.startswith(f"{path}:7: invalid TOML"), message
 
@@ -104,16 +104,63 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_single_source_from_the_command_line() -> None:
-    config = single_source_config("https://www.qinghe.example/zfxxgknb/index.html", "青禾县人民政府", "320999")
+    config = single_source_config("https://www.qinghe.example/zfxxgknb/index.html", "青禾县人民政府", "320831")
     assert config.sources[0].allowed_hosts == ("www.qinghe.example",)
     assert config.settings.user_agent_contact.startswith("http")
     with pytest.raises(ConfigError, match=r"^--adcode: adcode must be 6 digits"):
         single_source_config("https://www.qinghe.example/", "青禾县人民政府", "32")
     with pytest.raises(ConfigError, match=r"^--issuer: "):
-        single_source_config("https://www.qinghe.example/", " ", "320999")
+        single_source_config("https://www.qinghe.example/", " ", "320831")
 
 
 def test_single_source_gets_a_page_and_time_budget() -> None:
-    settings = single_source_config("https://www.qinghe.example/", "青禾县人民政府", "320999").settings
+    settings = single_source_config("https://www.qinghe.example/", "青禾县人民政府", "320831").settings
     assert 0 < settings.max_pages <= 1000
     assert 0 < settings.max_seconds <= 3600
+
+
+def test_every_mistake_of_a_file_is_reported_at_once_in_line_order(tmp_path: Path) -> None:
+    """`nianbao crawl` on a file with five mistakes in three tables: five lines, exit 2, nothing fetched."""
+    from portal.commands import nianbao
+
+    bad = (GOOD.replace("delay = 0.5", "delay = -1\nmax_pages = 1.5")
+           .replace('adcode = "320831"\nlisting = "http://www', 'adcode = "320999"\nlisting = "ftp://www')
+           .replace('name = "青禾县财政局"', 'name = "青禾县财政局"\nlink_selector = "ul..list"'))
+    path = write(tmp_path, bad)
+    result = nianbao("crawl", "--sources", str(path), "--raw", str(tmp_path / "raw"), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(": ", 2)[1] for line in lines] == [f"{path}:{n}" for n in (3, 4, 8, 9, 13)], result.stderr
+    assert lines[0] == f"nianbao: {path}:3: delay must be a non-negative number, got -1"
+    assert "max_pages must be a non-negative integer" in lines[1]
+    assert "adcode 320999 is no region in the regions table" in lines[2]
+    assert "listing must be an http(s) URL" in lines[3]
+    assert "link_selector is not valid CSS" in lines[4]
+    assert not (tmp_path / "raw").exists()
+
+
+def test_an_adcode_must_be_a_region(tmp_path: Path) -> None:
+    message = error_of(write(tmp_path, GOOD.replace('"320831"', '"320899"', 1)))
+    assert message == (f"{tmp_path / 'sources.toml'}:7: adcode 320899 is no region in the regions table "
+                       "(pipeline/data/regions.csv)")
+    with pytest.raises(ConfigError, match=r"^--adcode: adcode 320899 is no region"):
+        single_source_config("https://www.qinghe.example/", "青禾县人民政府", "320899")
+
+
+@pytest.mark.parametrize(("contact", "sent"), [
+    ("ops@qinghe.example", "mailto:ops@qinghe.example"),
+    ("mailto:ops@qinghe.example", "mailto:ops@qinghe.example"),
+    ("https://example.org/contact", "https://example.org/contact"),
+])
+def test_a_mailbox_is_a_contact(tmp_path: Path, contact: str, sent: str) -> None:
+    from pipeline.crawl.settings import user_agent
+
+    config = load_sources(write(tmp_path, GOOD.replace("https://example.org/contact", contact)))
+    assert config.settings.user_agent_contact == sent
+    assert user_agent(config.settings.user_agent_contact).endswith(f"(+{sent})")
+
+
+@pytest.mark.parametrize("contact", ["ops at qinghe", "ops@localhost", "ftp://example.org/"])
+def test_a_contact_is_a_url_or_a_mailbox(tmp_path: Path, contact: str) -> None:
+    assert "user_agent_contact must be an http(s) URL or a mailbox" in error_of(
+        write(tmp_path, GOOD.replace("https://example.org/contact", contact)))

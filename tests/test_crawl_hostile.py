@@ -54,7 +54,7 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 def test_endless_pager_stops_on_the_default_listing_budget(tmp_path: Path) -> None:
     with serve(_EndlessPager) as base:
-        config = single_source_config(f"{base}/list/index_1.html", "青禾县人民政府", "320999")
+        config = single_source_config(f"{base}/list/index_1.html", "青禾县人民政府", "320831")
         config = replace(config, settings=replace(config.settings, delay=0))  # the budget stays the default
         run_crawl(config, tmp_path, log_level="WARNING")
     listings = [record for record in RawStore(tmp_path).records() if record.kind == "listing"]
@@ -95,7 +95,7 @@ def test_another_port_of_an_allowed_host_is_not_fetched(tmp_path: Path) -> None:
         listing = type("Listing", (_Counting,), {"hits": [], "body": f"<html><body>{links}</body></html>".encode(),
                                                  "redirects": {"/zfxxgknb/2022nb.html": f"{other_base}/moved.html"}})
         with serve(listing) as base:
-            config = single_source_config(f"{base}/zfxxgknb/index.html", "青禾县人民政府", "320999")
+            config = single_source_config(f"{base}/zfxxgknb/index.html", "青禾县人民政府", "320831")
             run_crawl(replace(config, settings=replace(config.settings, delay=0)), tmp_path, log_level="WARNING")
     assert other.hits == []
     assert {"/zfxxgknb/index.html", "/zfxxgknb/2022nb.html"} <= set(listing.hits)
@@ -139,7 +139,7 @@ def test_a_trickling_server_costs_one_url_its_deadline_across_all_tries(tmp_path
     try:
         with serve(trickle) as base:
             listing = f"{base}/zfxxgknb/index.html"
-            config = single_source_config(listing, "青禾县人民政府", "320999")
+            config = single_source_config(listing, "青禾县人民政府", "320831")
             # Without a deadline: three tries of 1.5 s each.
             limits = replace(config.settings, delay=0, timeout=1.5, deadline=2.0, retry_backoff=0.1)
             run_crawl(replace(config, settings=limits), tmp_path, log_level="WARNING")
@@ -167,7 +167,7 @@ def test_a_gzip_bomb_is_a_decompression_limit_failure(tmp_path: Path) -> None:
     bomb = type("Bomb", (_GzipBomb,), {"hits": []})
     with serve(bomb) as base:
         listing = f"{base}/zfxxgknb/index.html"
-        config = single_source_config(listing, "青禾县人民政府", "320999")
+        config = single_source_config(listing, "青禾县人民政府", "320831")
         limits = replace(config.settings, delay=0, max_bytes=100_000)
         run_crawl(replace(config, settings=limits), tmp_path, log_level="WARNING")
     assert len(bomb.body) < limits.max_bytes
@@ -216,7 +216,7 @@ def test_url_passwords_go_as_basic_auth_and_into_no_log(tmp_path: Path, capfd: p
     handler = type("Handler", (_PasswordPortal,), {"hits": []})
     with serve(handler) as base:
         listing = f"{base}/zfxxgknb/index.html"
-        config = single_source_config(listing.replace("://", "://alice:s3cret@"), "青禾县人民政府", "320999")
+        config = single_source_config(listing.replace("://", "://alice:s3cret@"), "青禾县人民政府", "320831")
         config = replace(config, settings=replace(config.settings, delay=0))
         run_crawl(config, tmp_path, log_level="DEBUG")  # DEBUG: Scrapy prints every request and redirect
         first = capfd.readouterr()

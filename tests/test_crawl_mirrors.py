@@ -42,7 +42,7 @@ GEN_DIR = "/xxgk/xxgknb"
 
 CASES = [
     Case(
-        name="trs", listing=f"{TRS_DIR}/index.html", issuer="碧川区人民政府", adcode="330999",
+        name="trs", listing=f"{TRS_DIR}/index.html", issuer="碧川区人民政府", adcode="330127",
         years=(2017, 2018, 2019, 2020, 2021, 2022, 2023),
         listings=frozenset({f"{TRS_DIR}/index.html", f"{TRS_DIR}/index_1.html"}),  # index_1 only via createPageHTML
         reports=frozenset(f"{TRS_DIR}/{p}" for p in (
@@ -56,7 +56,7 @@ CASES = [
         off_host=frozenset(),
     ),
     Case(
-        name="hanweb", listing="/col/col1234/index.html", issuer="梧溪县人民政府", adcode="330998",
+        name="hanweb", listing="/col/col1234/index.html", issuer="梧溪县人民政府", adcode="330122",
         years=(2017, 2018, 2019, 2020, 2021, 2022, 2023),
         listings=frozenset({"/col/col1234/index.html"}),
         reports=frozenset({  # the last three only inside <script type="text/xml"> CDATA records
@@ -70,7 +70,7 @@ CASES = [
         off_host=frozenset(),
     ),
     Case(
-        name="generic", listing=f"{GEN_DIR}/index.shtml", issuer="柳塘县人民政府", adcode="440999",
+        name="generic", listing=f"{GEN_DIR}/index.shtml", issuer="柳塘县人民政府", adcode="440523",
         years=(2018, 2019, 2020, 2021, 2022, 2023),
         listings=frozenset({f"{GEN_DIR}/index.shtml", f"{GEN_DIR}/index.shtml?page=2"}),
         reports=frozenset(f"{GEN_DIR}/{p}.shtml" for p in (

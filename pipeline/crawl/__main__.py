@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Crawl into a raw/ directory; the config (JSON) comes on stdin.")
     parser.add_argument("--raw", type=Path, required=True)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-file", help="append the log here instead of stderr (Scrapy's LOG_FILE)")
     parser.add_argument("--parent", type=int, help="pid of the process to die with")
     args = parser.parse_args(argv)
     if args.parent is not None:
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         with crawl_lock(args.raw):
             from pipeline.crawl.process import crawl_blocking
 
-            reason = crawl_blocking(config, args.raw, args.log_level)
+            reason = crawl_blocking(config, args.raw, args.log_level, args.log_file)
     except CrawlLocked as exc:
         print(f"nianbao crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED

@@ -6,7 +6,7 @@ are matched after traditional→simplified folding because 繁體 pages carry th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from dataclasses import dataclass
 from posixpath import splitext
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -14,6 +14,7 @@ from parsel import Selector
 from scrapy.http import TextResponse
 from w3lib.url import safe_url_string
 
+from pipeline.crawl.pagers import is_full_page, next_page, script_pages
 from pipeline.normalize import fold_width, to_simplified
 from pipeline.read.html import CONTENT_SELECTORS
 
@@ -32,16 +33,10 @@ _BARE_LABEL = re.compile(r"^[\[【(（]?(查看|详情|详细|点击查看|查�
 _NEXT_PAGE = re.compile(r"^(下一?页|后页|next)\s*[>›»]*$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^\[?\d{1,3}\]?$")
 _INDEX_PAGE = re.compile(r"^index_\d+\.s?html?$")
-# TRS listings draw their pager in JavaScript: createPageHTML(pages, current, "index", "html"),
-# also with a container id first and a record count last, and the page count written out or
-# held in a variable (var countPage = 5).
-_TRS_PAGER = re.compile(r"createPageHTML\s*\(([^()]*)\)")
-_PAGE_EXT = re.compile(r"s?html?", re.IGNORECASE)
 # Hanweb (大汉) columns ship their entries as data for a script to render:
 # <script type="text/xml"><datastore><recordset><record><![CDATA[<li><a …>]]></record>…
 _XML_SCRIPT = re.compile(r"<script\b[^>]*\btype\s*=\s*['\"]?text/xml\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-_MAX_TRS_PAGES = 200
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".wps"}
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
@@ -61,11 +56,37 @@ def is_lookalike(title: str) -> bool:
     return bool(_LOOKALIKE.search(_fold(title)))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What one listing page yields: report links with the titles that chose them, its further
+    pages, and the conventional next page to try once when it is a full page without a pager."""
+
+    reports: list[tuple[str, str]]
+    pages: list[str]
+    guess: str | None
+
+
+def listing_links(response: TextResponse, selector: str | None, pattern: str | None) -> Listing:
+    reports = report_anchors(response, selector, pattern)
+    pages = pagination_links(response)
+    guess = None
+    if not pages and is_full_page(len(reports), response.text):
+        guess = next_page(response.url)
+        if guess is not None and _directory(guess) != _directory(response.url):
+            guess = None
+    return Listing(reports=reports, pages=pages, guess=guess)
+
+
 def report_links(response: TextResponse, selector: str | None, pattern: str | None) -> list[str]:
     """Report links on a listing page, by title or, if the source gives one, by URL pattern."""
+    return [url for url, _ in report_anchors(response, selector, pattern)]
+
+
+def report_anchors(response: TextResponse, selector: str | None, pattern: str | None) -> list[tuple[str, str]]:
+    """(URL, title) of each report link, the first title a URL is linked with."""
     page = _with_records(response)
     scope = page.css(selector) if selector else [page]
-    links = []
+    links: dict[str, str] = {}
     for anchor in (a for node in scope for a in node.xpath("descendant-or-self::a[@href]")):
         label = _anchor_label(anchor)
         url = _absolute(response, anchor.attrib["href"])
@@ -76,8 +97,8 @@ def report_links(response: TextResponse, selector: str | None, pattern: str | No
         else:
             wanted = is_report_title(label)
         if wanted:
-            links.append(url)
-    return _unique(links)
+            links.setdefault(url, label)
+    return list(links.items())
 
 
 def pagination_links(response: TextResponse) -> list[str]:
@@ -91,8 +112,7 @@ def pagination_links(response: TextResponse) -> list[str]:
         name = urlsplit(url).path.rsplit("/", 1)[-1]
         if _NEXT_PAGE.match(label) or _PAGE_NUMBER.match(label) or _INDEX_PAGE.match(name):
             links.append(url)
-    for pages, prefix, ext in _trs_pagers(response.text):
-        links += [response.urljoin(f"{prefix}_{n}.{ext}") for n in range(1, min(pages, _MAX_TRS_PAGES))]
+    links += script_pages(response.text, response.url)
     here = _directory(response.url)
     return _unique(url for url in links if _directory(url) == here and url != response.url)
 
@@ -150,25 +170,6 @@ def _with_records(response: TextResponse) -> TextResponse:
     text = _XML_SCRIPT.sub(lambda m: _CDATA.sub(r"\1", m.group(1)), text)
     text = _CDATA.sub(r"\1", text)
     return response.replace(body=text.encode(response.encoding, errors="xmlcharrefreplace"))
-
-
-def _trs_pagers(text: str) -> Iterator[tuple[int, str, str]]:
-    """(page count, file prefix, extension) of each createPageHTML call; TRS publishes the
-    pages of a listing as prefix.ext, prefix_1.ext, … prefix_{count-1}.ext."""
-    for call in _TRS_PAGER.finditer(text):
-        args = [arg.strip().strip("'\"") for arg in call.group(1).split(",")]
-        for count, _, prefix, ext in zip(args, args[1:], args[2:], args[3:]):
-            if _PAGE_EXT.fullmatch(ext) and re.fullmatch(r"[\w-]+", prefix) and re.fullmatch(r"\d+|[A-Za-z_$][\w$]*", count):
-                yield _page_count(text, count), prefix, ext
-                break
-
-
-def _page_count(text: str, value: str) -> int:
-    """A page count written out, or the number assigned to the variable that holds it."""
-    if value.isdigit():
-        return int(value)
-    found = re.search(rf"\b{re.escape(value)}\s*=\s*['\"]?(\d+)", text)
-    return int(found.group(1)) if found else 1
 
 
 def _absolute(response: TextResponse, href: str) -> str | None:

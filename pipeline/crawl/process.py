@@ -5,27 +5,31 @@ import logging
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DownloadFailedError, DownloadTimeoutError, ResponseDataLossError
 from scrapy.settings import Settings
+from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from pipeline.config import CrawlConfig
 from pipeline.crawl.settings import scrapy_settings
-from pipeline.crawl.spider import ReportSpider
+from pipeline.crawl.spider import UNREACHABLE, ReportSpider
 from pipeline.raw import RawStore
 from pipeline.urls import redact
 
+# Failures of the network, not of the code: a line is enough.
+_NETWORK = (DownloadTimeoutError, TwistedTimeoutError, ResponseDataLossError, DownloadFailedError)
 # Loggers that print settings and component lists at every start and a stats dump at the
 # end: noise in a weekly cron log, where progress lines and failures matter.
 _STARTUP_CHATTER = ("scrapy.crawler", "scrapy.middleware", "scrapy.addons", "scrapy.statscollectors")
 
 
-def crawl_blocking(config: CrawlConfig, raw_dir: Path, log_level: str) -> str | None:
+def crawl_blocking(config: CrawlConfig, raw_dir: Path, log_level: str, log_file: str | None = None) -> str | None:
     """Crawl until done or out of budget; return Scrapy's finish reason (None: never ran).
 
     The caller holds the crawl lock.
     """
     RawStore(raw_dir).remove_stale_temp_files()
-    settings = Settings(scrapy_settings(config, raw_dir, log_level))
-    _log_to_stderr(settings)
+    settings = Settings(scrapy_settings(config, raw_dir, log_level, log_file))
+    _install_log_handler(settings)
     process = CrawlerProcess(settings)
     for name in _STARTUP_CHATTER:  # after CrawlerProcess, whose logging setup resets levels
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
@@ -43,10 +47,28 @@ class _RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-def _log_to_stderr(settings: Settings) -> None:
-    """The root handler Scrapy would install (LOG_INSTALL_ROOT_HANDLER is off), redacting."""
-    handler = logging.StreamHandler()
+class _NoNetworkTracebacks(logging.Filter):
+    """Scrapy's own reports of network failures (robots.txt's "Error downloading" comes with a
+    30-line traceback): a host that cannot be reached is dropped, since the spider says it in
+    one line per host; a timeout or a cut-off answer keeps its line without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, UNREACHABLE):
+            return False
+        if isinstance(error, _NETWORK):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def _install_log_handler(settings: Settings) -> None:
+    """The root handler Scrapy would install (LOG_INSTALL_ROOT_HANDLER is off): to LOG_FILE
+    (appended to, as LOG_FILE_APPEND says) or stderr, URL passwords masked."""
+    log_file = settings.get("LOG_FILE")
+    mode = "a" if settings.getbool("LOG_FILE_APPEND") else "w"
+    handler = logging.FileHandler(log_file, mode, encoding="utf-8") if log_file else logging.StreamHandler()
     handler.setFormatter(_RedactingFormatter(settings["LOG_FORMAT"], settings["LOG_DATEFORMAT"]))
+    handler.addFilter(_NoNetworkTracebacks())
     handler.setLevel(settings["LOG_LEVEL"])
     logging.root.setLevel(logging.NOTSET)
     logging.root.addHandler(handler)

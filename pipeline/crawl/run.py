@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import CrawlConfig, config_to_json
@@ -25,19 +26,30 @@ _POLICY_ERRORS = {"host", "robots"}
 class CrawlStats:
     """Counts of fetch-log rows written by one run, and the report documents it added."""
 
-    seen: int = 0
+    seen: int = 0  # every row: fetched, failed or refused
     new: int = 0  # a body not in the store before
     unchanged: int = 0  # 304, or a body already stored
-    failed: int = 0  # HTTP errors, timeouts, oversized bodies
+    failed: int = 0  # HTTP errors, timeouts, oversized bodies, unreachable hosts
     blocked: int = 0  # refused by robots.txt or the host allow-list: policy, not failure
     new_docs: list[SourceDoc] = field(default_factory=list)
+    failures: list[FetchRecord] = field(default_factory=list)  # the rows of the pages not fetched
+    urls: set[str] = field(default_factory=set)  # every URL the run tried
+    started_at: datetime | None = None  # UTC
+    finished_at: datetime | None = None
+
+    @property
+    def fetched(self) -> int:
+        """Pages that answered with a body or a 304: what the crawl really got."""
+        return self.new + self.unchanged
 
 
-def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> CrawlStats:
-    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it.
+def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO", log_file: Path | None = None) -> CrawlStats:
+    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it. The
+    crawl logs to stderr, or appends to `log_file`.
 
     The crawl process is killed when the thread that called this ends, also by SIGKILL.
     """
+    started = _utc_now()
     raw_dir = Path(raw_dir)
     store = RawStore(raw_dir)
     known = {record.sha256 for record in store.records() if record.sha256}
@@ -46,14 +58,21 @@ def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> Cr
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     child = subprocess.run(
         [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level,
-         "--parent", str(os.getpid())],
+         "--parent", str(os.getpid()), *(["--log-file", str(log_file)] if log_file else [])],
         input=config_to_json(config), text=True, env=env, check=False,
     )
     if child.returncode == EXIT_LOCKED:
         raise CrawlLocked(locked_message(raw_dir))
     if child.returncode != 0:
-        raise CrawlError(f"the crawl process ended with exit code {child.returncode}; see its log above")
-    return summarize(store, list(store.records(start)), known)
+        raise CrawlError(f"the crawl process ended with exit code {child.returncode}; see its log "
+                         f"{'in ' + str(log_file) if log_file else 'above'}")
+    stats = summarize(store, list(store.records(start)), known)
+    stats.started_at, stats.finished_at = started, _utc_now()
+    return stats
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)  # the warehouse's TIMESTAMPs are naive UTC
 
 
 def summarize(store: RawStore, records: list[FetchRecord], known: Iterable[str]) -> CrawlStats:
@@ -62,10 +81,12 @@ def summarize(store: RawStore, records: list[FetchRecord], known: Iterable[str])
     seen_bodies = set(before)
     stats = CrawlStats(seen=len(records), new_docs=snapshot_docs(store, records, known=before))
     for record in records:
+        stats.urls.add(record.url)
         if record.error_code in _POLICY_ERRORS:
             stats.blocked += 1
         elif record.error:
             stats.failed += 1
+            stats.failures.append(record)
         elif record.status == 304 or record.sha256 in seen_bodies:
             stats.unchanged += 1
         else:

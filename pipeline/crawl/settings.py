@@ -14,7 +14,8 @@ def user_agent(contact: str) -> str:
     return f"nianbao/{__version__} (+{contact})"
 
 
-def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> dict[str, Any]:
+def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO",
+                    log_file: str | None = None) -> dict[str, Any]:
     crawl = config.settings
     return {
         "NIANBAO_CONFIG": config,
@@ -53,6 +54,8 @@ def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO")
         "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": False,
         "LOG_LEVEL": log_level,
+        "LOG_FILE": log_file,  # None: stderr
+        "RETRY_GIVE_UP_LOG_LEVEL": "DEBUG",  # the spider logs each failure once, in its own words
         "LOG_INSTALL_ROOT_HANDLER": False,  # process.py installs one that masks URL passwords
         "LOG_VERSIONS": [],
         "BOT_NAME": "nianbao",

@@ -11,20 +11,22 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError,
+                               DownloadTimeoutError, IgnoreRequest)
 from scrapy.http import Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 from w3lib.http import basic_auth_header
 
 from pipeline.config import CrawlConfig, CrawlSettings
 from pipeline.crawl.deadline import DeadlineExceeded
-from pipeline.crawl.links import attachment_links, pagination_links, report_links
+from pipeline.crawl.links import attachment_links, listing_links
 from pipeline.crawl.middlewares import DecompressionLimit, HostNotAllowed, origin_of
 from pipeline.crawl.storage import Fetched
 from pipeline.raw import FetchRecord, RawStore, utc_now
@@ -33,6 +35,10 @@ from pipeline.urls import redact, split_userinfo
 # Outcomes not worth retrying every run; they are checked again after a cool-down.
 _PERMANENT_STATUSES = {404, 410}
 _PERMANENT_ERRORS = {"too_large", "host", "robots"}
+# A host that cannot be reached at all: every page of it fails alike, so it is said once.
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, twisted_errors.DNSLookupError,
+               twisted_errors.ConnectionRefusedError)
+GUESS = "nianbao_guessed_page"  # meta key: a listing page tried by convention, not linked
 
 
 class ReportSpider(scrapy.Spider):
@@ -45,6 +51,7 @@ class ReportSpider(scrapy.Spider):
         self.stored = self.store.latest_stored()
         self.resting = resting_urls(self.store.latest_by_url().values(), config.settings.recheck_failed_days)
         self.auth: dict[tuple[str, str, int], bytes] = {}  # Basic auth by origin, from URLs' user:password@
+        self.unreachable: set[str] = set()  # hosts already reported as unreachable
 
     async def start(self):
         for index, source in enumerate(self.config.sources):
@@ -69,16 +76,38 @@ class ReportSpider(scrapy.Spider):
     def on_failure(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request
         status, error = describe_failure(failure, self.config.settings)
+        if request.meta.get(GUESS) and status in _PERMANENT_STATUSES:
+            self.logger.info("No further page %s (HTTP %s): the listing ends at %s", request.url, status,
+                             request.meta["referrer"])
+            return
         error = redact(error)  # a network error's text may quote a URL the spider did not build
-        self.logger.warning("Not stored %s: %s", _origin(request), error)
+        self._log_failure(failure, error)
         yield Fetched(self._record(request, status=status, error=error))
+
+    def _log_failure(self, failure: Failure, error: str) -> None:
+        """One line per failed page, but one per host that cannot be reached at all."""
+        url = _origin(failure.request)
+        if not failure.check(*UNREACHABLE):
+            self.logger.warning("Not stored %s: %s", url, error)
+            return
+        host = urlsplit(url).netloc
+        if host in self.unreachable:
+            self.logger.debug("Not stored %s: %s", url, error)
+            return
+        self.unreachable.add(host)
+        self.logger.error("Host %s cannot be reached (%s): none of its pages is fetched", host,
+                          error.split(": ", 2)[-1])
 
     def _follow_listing(self, page: TextResponse) -> Iterator[Request]:
         index = page.meta["source"]
         source = self.config.sources[index]
-        for url in pagination_links(page):
+        listing = listing_links(page, source.link_selector, source.link_pattern)
+        for url in listing.pages:
             yield self._listing_request(url, index, referrer=page.url)
-        for url in report_links(page, source.link_selector, source.link_pattern):
+        if listing.guess:
+            self.logger.debug("Trying %s: %s is a full page without a pager", listing.guess, page.url)
+            yield self._listing_request(listing.guess, index, referrer=page.url, guess=True)
+        for url, _ in listing.reports:
             yield from self._document(url, "report", index, referrer=page.url)
 
     def _follow_report(self, page: TextResponse) -> Iterator[Request]:
@@ -97,9 +126,10 @@ class ReportSpider(scrapy.Spider):
             return
         yield self._request(url, self.on_document, self._meta(index, kind, referrer))
 
-    def _listing_request(self, url: str, index: int, referrer: str | None) -> Request:
-        """A GET made conditional by the validators of the stored copy, if there is one."""
-        meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304]}
+    def _listing_request(self, url: str, index: int, referrer: str | None, guess: bool = False) -> Request:
+        """A GET made conditional by the validators of the stored copy, if there is one. A
+        `guess` (a conventional next page) that is not there is no failure."""
+        meta = self._meta(index, "listing", referrer) | {"handle_httpstatus_list": [304], GUESS: guess}
         request = self._request(self._without_password(url), self.on_listing, meta)
         previous = self.stored.get(request.url)  # request.url: the escaped form the log keeps
         if previous and self.store.object_path(previous.sha256).exists():
@@ -162,7 +192,7 @@ def describe_failure(failure: Failure, limits: CrawlSettings) -> tuple[int | Non
         return status, f"http: HTTP {status}"
     if failure.check(HostNotAllowed):
         return None, f"host: {failure.value}"
-    if failure.check(DeadlineExceeded, DownloadTimeoutError, TwistedTimeoutError):
+    if failure.check(DeadlineExceeded, DownloadTimeoutError, twisted_errors.TimeoutError):
         return None, (f"timeout: {_origin(failure.request)} sent no complete answer within {limits.timeout:g} s a try "
                       f"and {limits.deadline:g} s for all tries; raise timeout or deadline under [crawl] in a sources file")
     if failure.check(DecompressionLimit):

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from portal.server import Loopback, _QuietServer
+from portal.server import Loopback, _QuietServer, running
 
 MIRRORS = Path(__file__).resolve().parents[1] / "portal_mirrors"
 INDEX_NAMES = ("index.html", "index.htm", "index.shtml")
@@ -129,10 +129,5 @@ def serve_mirror(name: str, host: str = "127.0.0.1") -> Iterator[Mirror]:
     server = _QuietServer((host, 0), handler)
     mirror = Mirror(server=server, root=MIRRORS / name)
     handler.mirror = mirror
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield mirror
-    finally:
-        server.shutdown()
-        server.server_close()

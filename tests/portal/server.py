@@ -144,10 +144,17 @@ def serve(host: str = "127.0.0.1", trap_base: str = "") -> Iterator[Portal]:
     server = _QuietServer((host, 0), handler)
     portal = Portal(server=server, trap_base=trap_base)
     handler.portal = portal
+    with running(server):
+        yield portal
+
+
+@contextmanager
+def running(server: ThreadingHTTPServer) -> Iterator[None]:
+    """Serve on a daemon thread for the block, then shut the server down and close it."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield portal
+        yield
     finally:
         server.shutdown()
         server.server_close()
