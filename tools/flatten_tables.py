@@ -67,8 +67,9 @@ def source_rows(data: bytes, name: str) -> list[list[str]]:
     """The report as rows of cells: a PDF's plain-text lines, a page's paragraphs and grid rows."""
     if sniff(data, name) == "pdf":
         return [_line_cells(line) for line in plain_text(data).splitlines() if line.strip()]
-    rows: list[list[str]] = []
-    for block in read_bytes(data, name).blocks:
+    raw = read_bytes(data, name)
+    rows: list[list[str]] = [[raw.title]] if raw.title else []
+    for block in raw.blocks:
         rows.extend(_table_rows(block) if isinstance(block, RawTable) else [[block]])
     return rows
 
