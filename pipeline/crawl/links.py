@@ -15,6 +15,7 @@ from scrapy.http import TextResponse
 from w3lib.url import safe_url_string
 
 from pipeline.normalize import fold_width, to_simplified
+from pipeline.raw import IMAGE_EXTENSIONS
 from pipeline.read.html import CONTENT_SELECTORS
 
 # Years in figures or in characters; typed 〇 is often a letter O or a digit 0 (二O一八年).
@@ -44,7 +45,6 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _MAX_TRS_PAGES = 200
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".wps"}
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
 def is_report_title(title: str) -> bool:
