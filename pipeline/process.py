@@ -105,16 +105,17 @@ def _tables_are_images(doc: Document, fmt: str, figures: list[Figure]) -> bool:
 
 
 def _require_tables(doc: Document, fmt: str, figures: list[Figure], unread: list[str]) -> None:
-    """A standard report whose tables we could not read is an error, never a partial report."""
+    """A standard report whose tables we could not read is an error, never a partial report;
+    so is one whose table 三 or 四 is missing where a picture we could not fetch stands."""
+    if unread and _tables_are_images(doc, fmt, figures):
+        raise DocumentError(f"standard-format report whose tables are images not found beside the page or in "
+                            f"the raw store: {', '.join(unread[:3])}")
     if fmt not in ("std2019", "std2021", "unknown") or not (prints_tables(doc) or doc.meta.get("images")):
         return  # a prose-only page of a standard-format year (an excerpt) promises no table
     if any(f.source == "table" for f in figures):
         return
     if fmt == "unknown" and not doc.meta.get("images"):
         return
-    if unread:
-        raise DocumentError(f"standard-format report whose tables are images not found beside the page or in "
-                            f"the raw store: {', '.join(unread[:3])}")
     if doc.meta.get("images"):
         raise DocumentError("standard-format report whose tables are images, and OCR read no table in them")
     raise DocumentError("standard-format report but no table could be read")

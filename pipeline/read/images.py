@@ -33,16 +33,19 @@ def read_image(data: bytes) -> RawDocument:
 def splice(raw: RawDocument, fetch: Fetch) -> tuple[RawDocument, list[str]]:
     """The page with each image's OCR'd blocks put in where the image stood, and the sources
     of the images that could not be fetched."""
-    blocks = list(raw.blocks)
+    read: dict[int, list[str | RawTable]] = {}
     missing = []
-    for image in sorted(raw.meta.get("images") or [], key=lambda i: i["at"], reverse=True):
+    for image in raw.meta.get("images") or []:
         data = fetch(image["src"])
         if data is None:
             missing.append(image["src"])
-            continue
-        blocks[image["at"]:image["at"]] = ocr_blocks(data)
+        else:
+            read.setdefault(image["at"], []).extend(ocr_blocks(data))
+    blocks: list[str | RawTable] = []
+    for at in range(len(raw.blocks) + 1):
+        blocks += read.get(at, []) + raw.blocks[at:at + 1]
     return RawDocument(blocks=blocks, medium=f"{raw.medium}+ocr", title=raw.title, encoding=raw.encoding,
-                       meta=dict(raw.meta)), missing[::-1]
+                       meta=dict(raw.meta)), missing
 
 
 def fetcher(source: SourceDoc) -> Fetch:
