@@ -276,7 +276,7 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     if region is None:
         # Values without their labels (a text extract that kept only the numbers): from the
         # section heading on, by position alone.
-        heading = _section_row(rows, 2)
+        heading = _section_row(rows, 2, version)
         return {} if heading is None else _requests_by_count(rows, heading, version, [False, True])
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
     # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
@@ -295,9 +295,9 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     return min(readings, key=lambda r: (_failures(r, version), -sum(c.value is not None for c in r.values())))
 
 
-def _section_row(rows: list[DataRow], number: int) -> int | None:
+def _section_row(rows: list[DataRow], number: int, version: str) -> int | None:
     """The row of a numbered section heading (一 … 六, as the key file words them)."""
-    words = norm_label(load_format("2021")["sections"][number])
+    words = norm_label(load_format(version)["sections"][number])
     return next((r.index for r in rows if words in norm_label(r.label) and len(r.label) <= len(words) + 4), None)
 
 
@@ -430,7 +430,7 @@ def _review(rows: list[DataRow], begin: int, version: str) -> dict[str, Cell]:
             values.extend(cells[-15:])
         if len(values) >= 15:
             return dict(zip(_REVIEW_KEYS, values[:15]))
-    heading = _section_row(rows, 3)
+    heading = _section_row(rows, 3, version)
     return _review_by_count(rows, header if heading is None or heading < begin else heading)
 
 
