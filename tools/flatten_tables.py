@@ -24,10 +24,11 @@ from pipeline.model import RawTable
 from pipeline.read import read_bytes, sniff
 from pipeline.read.boilerplate import is_boilerplate
 
-# A cell that is a table value: a number or a blank mark (/, —), as tables print them.
-_VALUE = re.compile(r"^(?:[+-]?\d[\d,]*(?:\.\d+)?|[/／—–－-]{1,2})$")
-# A line's trailing values: the label, then space-separated numbers or blank marks.
-_TRAILING = re.compile(r"^(?P<label>.*?)\s*(?P<values>(?:(?<!\S)(?:[+-]?\d[\d,]*(?:\.\d+)?|[/／—–－-]{1,2})(?:\s+|$))+)$")
+# A table value as tables print it: a number (maybe with its unit, 251000元), or a blank mark (/, —).
+_VALUE_TEXT = r"[+-]?\d[\d,]*(?:\.\d+)?(?:万元|元|件|条|项|个|次)?|[/／—–－-]{1,2}"
+_VALUE = re.compile(rf"^(?:{_VALUE_TEXT})$")
+# A line's trailing values: the label, then values each standing apart (space before, space or end after).
+_TRAILING = re.compile(rf"^(?P<label>.*?)\s*(?P<values>(?:(?<!\S)(?:{_VALUE_TEXT})(?:\s+|$))+)$")
 
 FLATTENINGS = ("plain", "cells", "rows", "numbers")
 
@@ -108,6 +109,8 @@ def _numbers_only(rows: list[list[str]]) -> list[str]:
 def flatten(data: bytes, name: str, mode: str) -> str:
     """The report's text flattened in one of FLATTENINGS."""
     if mode == "plain":
+        if sniff(data, name) != "pdf":
+            raise ValueError("the plain flattening is pypdfium2's text of a PDF")
         return plain_text(data)
     rows = source_rows(data, name)
     if mode == "cells":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, takewhile
 from functools import lru_cache
 
 from pipeline.checks import evaluate
@@ -381,11 +381,13 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
 
 
 def _orphan_cells(region: list[DataRow], i: int) -> list[Cell]:
-    """PDF cells centred beside a label may print on the line above or below it, alone."""
-    for j in (i + 1, i - 1):
-        if 0 <= j < len(region) and region[j].cells and not region[j].label:
-            return list(region[j].cells)
-    return []
+    """PDF cells centred beside a label may print on the line above or below it, alone; a
+    flattened text prints them below it, one per line."""
+    below = list(takewhile(lambda r: r.cells and not r.label, region[i + 1:]))
+    if below:
+        return [cell for row in below for cell in row.cells]
+    above = region[i - 1] if i > 0 else None
+    return list(above.cells) if above and above.cells and not above.label else []
 
 
 # ---------------------------------------------------------------- table 四
