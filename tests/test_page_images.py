@@ -13,6 +13,7 @@ import re
 import sys
 import types
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fixtures.reports import Spec, expected_cells, report_html
@@ -146,9 +147,10 @@ def test_crawled_page_reads_its_pictures_from_the_raw_store(tmp_path: Path, fake
     """The crawl stores a page's pictures as attachments whose referrer is the page; the
     page's snapshot carries them by URL, wherever the page and the pictures are stored."""
     spec = Spec()
-    page, shows = _picture_page(spec)
+    page, shows = _picture_page(spec, folder="图表")  # logged escaped, as the crawl requests it
     store = RawStore(tmp_path / "raw")
     base = "http://portal.example/zfxxgknb/202403/"
+    folder = quote("图表")
 
     def log(url: str, kind: str, body: bytes, referrer: str, content_type: str) -> None:
         store.append(FetchRecord(url=url, kind=kind, fetched_at="2024-03-20T08:00:00+00:00", status=200,
@@ -156,17 +158,17 @@ def test_crawled_page_reads_its_pictures_from_the_raw_store(tmp_path: Path, fake
 
     log(base + "t1.html", "report", page.encode("utf-8"), "http://portal.example/list.html", "text/html")
     for n, data in zip((2, 3, 4), shows):
-        log(base + f"page_files/table{n}.png", "attachment", data, base + "t1.html", "image/png")
+        log(base + f"{folder}/table{n}.png", "attachment", data, base + "t1.html", "image/png")
     docs = {doc.url: doc for doc in store.snapshots()}
     doc = docs[base + "t1.html"]
-    assert doc.extra["images"] == {base + f"page_files/table{n}.png": str(store.object_path(store.put(data)))
+    assert doc.extra["images"] == {base + f"{folder}/table{n}.png": str(store.object_path(store.put(data)))
                                    for n, data in zip((2, 3, 4), shows)}
     fake = fake_ocr(shows)
     result = process_path(doc.path, doc)
     assert result.error is None, result.error
     assert fake.read == list(shows)
     assert _cells(result) == {k: v for k, v in expected_cells(spec).items() if k.startswith(TABLE_KEYS)}
-    assert "images" not in docs[base + "page_files/table2.png"].extra
+    assert "images" not in docs[base + f"{folder}/table2.png"].extra
 
 
 def test_page_with_its_tables_and_a_photo_is_not_ocrd(fake_ocr) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from w3lib.url import safe_url_string
 
 from pipeline.model import DocumentError, RawDocument, RawTable, SourceDoc
 
@@ -55,7 +57,7 @@ def fetcher(source: SourceDoc) -> Fetch:
     folder = source.path.parent.resolve()
 
     def fetch(src: str) -> bytes | None:
-        if source.url and (path := stored.get(urljoin(source.url, src))):
+        if source.url and (path := stored.get(_as_crawled(urljoin(source.url, src)))):
             return _read(Path(path))
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or not parts.path:
@@ -64,6 +66,11 @@ def fetcher(source: SourceDoc) -> Fetch:
         return _read(beside) if beside.is_relative_to(folder) else None
 
     return fetch
+
+
+def _as_crawled(url: str) -> str:
+    """The URL as the crawl requested and logged it: escaped (非 ASCII file names), no fragment."""
+    return safe_url_string(urldefrag(url).url)
 
 
 def _read(path: Path) -> bytes | None:
