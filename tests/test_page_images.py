@@ -61,6 +61,7 @@ def _picture_page(spec: Spec, folder: str = "page_files") -> tuple[str, dict[byt
     """The invented report with each table replaced by a picture beside the page, and what
     each picture shows."""
     page = report_html(spec, images=True).decode("utf-8")
+    # the fixture's /images/table二.png … become page_files/table2.png …, beside the saved page
     page = re.sub(r'src="/images/table(.)\.png"', lambda m: f'src="{folder}/table{"二三四".index(m.group(1)) + 2}.png"', page)
     shows = {PNG + f"table {n}".encode(): [table] for n, table in zip((2, 3, 4), _tables_of(spec))}
     return page, shows

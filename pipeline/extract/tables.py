@@ -7,6 +7,9 @@ variant; candidate readings are ranked by how many definitional relations they b
 Its value columns are placed by the data rows, not by the header, whose cells may span
 differently (自然人 over two grid columns above one value); when several placements are
 possible, the relations that one of them breaks are our misreading, not the report's.
+Flattened text (one cell per line, or the values alone) is read by position: labels rejoined
+with the values after them, or the values counted against the template; the relations then
+only flag what does not add up.
 """
 from __future__ import annotations
 
