@@ -244,10 +244,11 @@ _MARKED = re.compile(f"{_IMAGE_MARK}(\\d+){_IMAGE_MARK}")  # the mark of image n
 
 
 def _mark_images(content: Tag) -> list[str]:
-    """Each <img> of the content replaced by its mark, in the text where it stood; their src."""
+    """Each <img> of the content given its mark as text, so the mark is read where the image
+    stands (appended, not replaced: replacing is linear in the siblings); their src."""
     sources = []
     for img in content.find_all("img"):
-        img.replace_with(NavigableString(f"{_IMAGE_MARK}{len(sources)}{_IMAGE_MARK}"))
+        img.append(NavigableString(f"{_IMAGE_MARK}{len(sources)}{_IMAGE_MARK}"))
         sources.append((img.get("src") or "").strip())
     return sources
 
