@@ -15,9 +15,9 @@ from pipeline.extract.keys import assign_keys, qualify_parts
 from pipeline.extract.tables import extract_table_figures
 from pipeline.extract.text import extract_text_figures
 from pipeline.extract.zeros import implicit_zeros
-from pipeline.model import Check, Document, DocumentError, Figure, SourceDoc
+from pipeline.model import Check, Document, DocumentError, Figure, RawDocument, SourceDoc
 from pipeline.normalize import build_document
-from pipeline.read import read_bytes
+from pipeline.read import images, read_bytes
 
 _EXTRACTOR_SOURCES = ("read", "extract", "metrics", "normalize.py", "classify.py", "checks.py", "numbers.py",
                       "process.py", "regions.py", "data")
@@ -97,8 +97,19 @@ def _mark_sections(doc: Document, figures: list[Figure]) -> None:
         fig.section = next((name for start, name in reversed(heads) if start <= fig.start), None)
 
 
-def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:
-    """A standard report whose tables we could not read is an error, never a partial report."""
+def _tables_are_images(doc: Document, fmt: str, figures: list[Figure]) -> bool:
+    """A standard report page that shows pictures where table 三 or 四 should be: the pictures are them."""
+    read = {f.key.split(".")[0] for f in figures if f.source == "table" and f.key}
+    return (fmt in ("std2019", "std2021", "unknown") and bool(doc.meta.get("images"))
+            and not ("requests" in read and "review" in read))
+
+
+def _require_tables(doc: Document, fmt: str, figures: list[Figure], unread: list[str]) -> None:
+    """A standard report whose tables we could not read is an error, never a partial report;
+    so is one whose table 三 or 四 is missing where a picture we could not fetch stands."""
+    if unread and _tables_are_images(doc, fmt, figures):
+        raise DocumentError(f"standard-format report whose tables are images not found beside the page or in "
+                            f"the raw store: {', '.join(unread[:3])}")
     if fmt not in ("std2019", "std2021", "unknown") or not (prints_tables(doc) or doc.meta.get("images")):
         return  # a prose-only page of a standard-format year (an excerpt) promises no table
     if any(f.source == "table" for f in figures):
@@ -106,22 +117,32 @@ def _require_tables(doc: Document, fmt: str, figures: list[Figure]) -> None:
     if fmt == "unknown" and not doc.meta.get("images"):
         return
     if doc.meta.get("images"):
-        raise DocumentError("standard-format report whose tables are images; OCR is not supported")
+        raise DocumentError("standard-format report whose tables are images, and OCR read no table in them")
     raise DocumentError("standard-format report but no table could be read")
+
+
+def _analyse(raw: RawDocument, source: SourceDoc, result: Result) -> list[Figure]:
+    """Normalize and classify into `result`; a report's figures (none for other documents)."""
+    doc = build_document(raw)
+    result.medium, result.encoding, result.document = raw.medium, raw.encoding, doc
+    info = classify(doc, source.issuer, source.adcode)
+    result.classification = info
+    return _figures(doc, info.format, info.year) if info.is_report else []
 
 
 def process_bytes(data: bytes, source: SourceDoc) -> Result:
     result = Result(doc_id=hashlib.sha256(data).hexdigest(), source=source, size=len(data))
     try:
         raw = read_bytes(data, source.path.name, source.content_type)
-        doc = build_document(raw)
-        result.medium, result.encoding, result.document = raw.medium, raw.encoding, doc
-        info = classify(doc, source.issuer, source.adcode)
-        result.classification = info
+        figures = _analyse(raw, source, result)
+        unread: list[str] = []
+        if result.is_report and _tables_are_images(result.document, result.classification.format, figures):
+            raw, unread = images.splice(raw, images.fetcher(source))
+            figures = _analyse(raw, source, result)
+        info = result.classification
         if not info.is_report:
             return result
-        figures = _figures(doc, info.format, info.year)
-        _require_tables(doc, info.format, figures)
+        _require_tables(result.document, info.format, figures, unread)
         result.figures = figures
         result.checks = check_document(figures, info.format)
     except DocumentError as err:

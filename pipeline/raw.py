@@ -15,12 +15,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from pipeline.model import SourceDoc
 
 LOG_NAME = "fetch_log.jsonl"
 SNAPSHOT_KINDS = ("report", "attachment")
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}  # images a report page shows, fetched with it
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,27 @@ class RawStore:
         return snapshot_docs(self, self.records())
 
 
+def _is_image_url(url: str) -> bool:
+    return PurePosixPath(urlsplit(url).path.lower()).suffix in IMAGE_EXTENSIONS
+
+
+def _page_images(store: RawStore, records: list[FetchRecord]) -> dict[str, dict[str, str]]:
+    """Each report page's stored images: page URL → {image URL → stored file}."""
+    out: dict[str, dict[str, str]] = {}
+    for record in records:
+        is_image = (record.content_type or "").startswith("image/") or _is_image_url(record.url)
+        if record.kind == "attachment" and record.sha256 and record.referrer and is_image:
+            out.setdefault(record.referrer, {})[record.url] = str(store.object_path(record.sha256))
+    return out
+
+
 def snapshot_docs(store: RawStore, records: Iterator[FetchRecord] | list[FetchRecord],
                   known: set[str] | None = None) -> list[SourceDoc]:
-    """SourceDocs for report/attachment bodies in `records` whose sha256 is not in `known`."""
+    """SourceDocs for report/attachment bodies in `records` whose sha256 is not in `known`;
+    a report page carries its stored images in extra["images"] (read where its tables are pictures)."""
     seen = set(known or ())
+    records = list(records)
+    images = _page_images(store, records)
     docs = []
     for record in records:
         if record.kind not in SNAPSHOT_KINDS or not record.sha256 or record.sha256 in seen:
@@ -152,7 +171,8 @@ def snapshot_docs(store: RawStore, records: Iterator[FetchRecord] | list[FetchRe
             issuer=record.issuer,
             adcode=record.adcode,
             referrer=record.referrer,
-            extra={"sha256": record.sha256, "kind": record.kind},
+            extra={"sha256": record.sha256, "kind": record.kind, **(
+                {"images": images[record.url]} if record.kind == "report" and record.url in images else {})},
         ))
     return docs
 

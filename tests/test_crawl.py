@@ -77,6 +77,19 @@ def test_stores_exactly_the_reports_attachments_and_listings(first: Crawl, porta
     assert {(doc.issuer, doc.adcode) for doc in first.stats.new_docs} == {("青禾县人民政府", "320831")}
 
 
+def test_a_report_page_carries_the_pictures_fetched_with_it(first: Crawl, portal: Portal) -> None:
+    """The PNG its content shows is stored with the page as referrer; the page's snapshot
+    finds it by URL, so a page whose tables are pictures reads them from raw/."""
+    from pipeline.read.images import fetcher
+
+    docs = {doc.url: doc for doc in RawStore(first.raw).snapshots()}
+    page = docs[portal.url(server.REPORTS[1])]
+    picture = portal.url(server.ATTACHMENTS[1])
+    assert list(page.extra["images"]) == [picture]
+    assert fetcher(page)("./W020230315334455.png") == (server.SITE / server.ATTACHMENTS[1].lstrip("/")).read_bytes()
+    assert "images" not in docs[portal.url(server.REPORTS[0])].extra
+
+
 def test_refuses_robots_lookalikes_other_hosts_and_page_chrome(first: Crawl, trap: Portal) -> None:
     requested = {hit.path for hit in first.hits}
     assert server.ROBOTS_BLOCKED not in requested

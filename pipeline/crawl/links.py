@@ -16,6 +16,7 @@ from w3lib.url import safe_url_string
 
 from pipeline.crawl.pagers import is_full_page, next_page, script_pages
 from pipeline.normalize import fold_width, to_simplified
+from pipeline.raw import IMAGE_EXTENSIONS
 from pipeline.read.html import CONTENT_SELECTORS
 
 # Years in figures or in characters; typed 〇 is often a letter O or a digit 0 (二O一八年).
@@ -39,7 +40,6 @@ _XML_SCRIPT = re.compile(r"<script\b[^>]*\btype\s*=\s*['\"]?text/xml\b[^>]*>(.*?
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 
 DOCUMENT_EXTENSIONS = {".pdf", ".doc", ".docx", ".wps"}
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png"}
 
 
 def is_report_title(title: str) -> bool:

@@ -7,16 +7,19 @@ variant; candidate readings are ranked by how many definitional relations they b
 Its value columns are placed by the data rows, not by the header, whose cells may span
 differently (自然人 over two grid columns above one value); when several placements are
 possible, the relations that one of them breaks are our misreading, not the report's.
+Flattened text (one cell per line, or the values alone) is read by position: labels rejoined
+with the values after them, or the values counted against the template; the relations then
+only flag what does not add up.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import combinations
+from itertools import combinations, takewhile
 from functools import lru_cache
 
 from pipeline.checks import evaluate
-from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, request_rows
+from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_format, request_rows
 from pipeline.model import Document, Figure, Row, Token
 from pipeline.numbers import parse_number
 
@@ -274,7 +277,10 @@ def _best_reading(rows: list[DataRow], start: int, end: int, version: str,
 def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Cell]:
     region = _region(rows, ("本年新收",), ("结转下年度",))
     if region is None:
-        return {}
+        # Values without their labels (a text extract that kept only the numbers): from the
+        # section heading on, by position alone.
+        heading = _section_row(rows, 2, version)
+        return {} if heading is None else _requests_by_count(rows, heading, version, [False, True])
     texts = "".join(r.label for r in rows[region[0]:region[1] + 1])
     # （六）其他处理: one row (2019, and some 2021 reports) or three sub-rows (2021, 逾期…).
     variants = [False] if version == "2019" else [True] if "逾期" in texts else [False, True]
@@ -283,29 +289,51 @@ def _requests(rows: list[DataRow], version: str, raw: list[Row]) -> dict[str, Ce
     placements = [rows] if by_data in (None, rows) else [by_data, rows]
     readings = [r for p in placements if (r := _best_reading(p, *region, version, variants)) is not None]
     if not readings:
-        return _requests_by_count(rows, region[0], version, variants)
+        # No printed line holds a row's values: a flattened text, each label then its values.
+        joined = _rejoined(rows[region[0]:_table_three_end(rows, region[0])])
+        return (_best_reading(joined, 0, len(joined) - 1, version, variants)
+                or _requests_by_count(rows, region[0], version, variants))
     # A relation that one placement breaks and another keeps was broken by our reading, not
     # by the report; ties go to the placement that reads more printed numbers, then the first.
     return min(readings, key=lambda r: (_failures(r, version), -sum(c.value is not None for c in r.values())))
 
 
+def _section_row(rows: list[DataRow], number: int, version: str) -> int | None:
+    """The row of a numbered section heading (一 … 六, as the key file words them)."""
+    words = norm_label(load_format(version)["sections"][number])
+    return next((r.index for r in rows if words in norm_label(r.label) and len(r.label) <= len(words) + 4), None)
+
+
+def _table_three_end(rows: list[DataRow], start: int) -> int:
+    """Where table 三 ends in the text: table 四's heading or the next section."""
+    return next((r.index for r in rows[start:] if "行政复议" in r.label or r.label.startswith(("五、", "四、政府信息公开"))),
+                len(rows))
+
+
+def _rejoined(rows: list[DataRow]) -> list[DataRow]:
+    """Flattened lines back into table rows: a label (however many lines it is broken over)
+    with the values printed after it, up to the next label."""
+    joined: list[DataRow] = []
+    for row in rows:
+        if not joined or (row.label and joined[-1].cells):
+            joined.append(DataRow(row.label, list(row.cells), len(joined)))
+        else:
+            joined[-1].label += row.label
+            joined[-1].cells.extend(row.cells)
+    return joined
+
+
 def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: list[bool]) -> dict[str, Cell]:
     """Tables flattened to one value per line: fill by position only when the count of
-    numbers fits the template exactly and every definitional relation then holds."""
-    numbers: list[Cell] = []
-    for row in rows[start:]:
-        if "行政复议" in row.label or row.label.startswith(("五、", "四、政府信息公开")):
-            break
-        numbers.extend(row.cells)
+    numbers fits the template exactly; the relations then flag what does not add up."""
+    numbers = [cell for row in rows[start:_table_three_end(rows, start)] for cell in row.cells]
+    readings = []
     for other_rows in variants:
         template = _template(version, other_rows)
-        if len(numbers) != 7 * len(template):
-            continue
-        reading = {f"requests.{key}.{col}": numbers[7 * i + j]
-                   for i, (key, _) in enumerate(template) for j, col in enumerate(COLUMNS)}
-        if _failures(reading, version) == 0:
-            return reading
-    return {}
+        if len(numbers) == 7 * len(template):
+            readings.append({f"requests.{key}.{col}": numbers[7 * i + j]
+                             for i, (key, _) in enumerate(template) for j, col in enumerate(COLUMNS)})
+    return min(readings, key=lambda r: _failures(r, version), default={})
 
 
 def _failures(reading: dict[str, Cell], version: str) -> int:
@@ -356,11 +384,13 @@ def _proactive(rows: list[DataRow], version: str, stop: int) -> dict[str, Cell]:
 
 
 def _orphan_cells(region: list[DataRow], i: int) -> list[Cell]:
-    """PDF cells centred beside a label may print on the line above or below it, alone."""
-    for j in (i + 1, i - 1):
-        if 0 <= j < len(region) and region[j].cells and not region[j].label:
-            return list(region[j].cells)
-    return []
+    """PDF cells centred beside a label may print on the line above or below it, alone; a
+    flattened text prints them below it, one per line."""
+    below = list(takewhile(lambda r: r.cells and not r.label, region[i + 1:]))
+    if below:
+        return [cell for row in below for cell in row.cells]
+    above = region[i - 1] if i > 0 else None
+    return list(above.cells) if above and above.cells and not above.label else []
 
 
 # ---------------------------------------------------------------- table 四
@@ -405,7 +435,24 @@ def _review(rows: list[DataRow], begin: int, version: str) -> dict[str, Cell]:
             values.extend(cells[-15:])
         if len(values) >= 15:
             return dict(zip(_REVIEW_KEYS, values[:15]))
-    return {}
+    heading = _section_row(rows, 3, version)
+    return _review_by_count(rows, header if heading is None or heading < begin else heading)
+
+
+# A table-四 header cell is short (结果维持, 未经复议直接起诉); a longer line is prose.
+_REVIEW_HEADER_CHARS = 20
+
+
+def _review_by_count(rows: list[DataRow], header: int) -> dict[str, Cell]:
+    """Table 四 flattened (its header one word per line, its values one per line or all on
+    one): the fifteen values after the header, when exactly fifteen stand before the text
+    goes on (the next section, or a line too long to be a header cell)."""
+    values: list[Cell] = []
+    for row in rows[header + 1:]:
+        if len(row.label) > _REVIEW_HEADER_CHARS or row.label.startswith(("五、", "六、")) or len(values) >= 15:
+            break
+        values.extend(row.cells)
+    return dict(zip(_REVIEW_KEYS, values)) if len(values) == 15 else {}
 
 
 # ---------------------------------------------------------------- all tables

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.limits import FILE_SIZE
 from pipeline.model import DocumentError, RawDocument
-from pipeline.read import doc, docx, html, pdf, text
+from pipeline.read import doc, docx, html, images, pdf, text
 
 _GZIP = b"\x1f\x8b"
 
@@ -48,7 +48,7 @@ def read_bytes(data: bytes, name: str = "", content_type: str | None = None) -> 
     if medium == "docx":
         return docx.read(data)
     if medium == "image":
-        raise DocumentError("image file; reports given as images need OCR, which is not supported")
+        return images.read_image(data)
     if medium == "doc":
         return doc.read(data)
     if medium == "html":

@@ -9,6 +9,7 @@ _PATTERNS = [
     r"^字体[:：]?\s*[【\[]?\s*大\s*中\s*小", r"^当前位置[:：]", r"^(主办单位|承办单位|网站标识码|ICP备|.*ICP备\d+)",
     r"^(掃一掃在手機上查看當前頁面|您訪問的鏈接即將離開|您的瀏覽器版本太低|為了更好的瀏覽體驗)",
     r"^【?(打印|关闭|收藏|纠错)】?(\s*【?(打印|关闭|收藏|纠错)】?)*$",
+    r"^[-—–]\s*\d{1,4}\s*[-—–]$",  # a page's footer number (- 3 -), as PDF-to-text tools print it
 ]
 _BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I)
 

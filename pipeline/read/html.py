@@ -230,9 +230,44 @@ def read(data: bytes, content_type: str | None = None) -> RawDocument:
     for tag in soup(_DROP_TAGS):
         tag.decompose()
     content = find_content(soup)
-    images = len(content.find_all("img"))
-    blocks = _blocks(content)
-    if not blocks:
+    sources = _mark_images(content)
+    blocks, images = _take_image_marks(_blocks(content), sources)
+    if not blocks and not images:
         raise DocumentError("no readable text in the HTML page")
     return RawDocument(blocks=blocks, medium="html", title=title, encoding=encoding,
                        meta={"images": images, **{k: v for k, v in meta.items() if k in _KEPT_META}})
+
+
+# A private-use character no report prints: it stands in for an <img> while the blocks are read.
+_IMAGE_MARK = "\ue000"
+_MARKED = re.compile(f"{_IMAGE_MARK}(\\d+){_IMAGE_MARK}")  # the mark of image number N
+
+
+def _mark_images(content: Tag) -> list[str]:
+    """Each <img> of the content given its mark as text, so the mark is read where the image
+    stands (appended, not replaced: replacing is linear in the siblings); their src."""
+    sources = []
+    for img in content.find_all("img"):
+        img.append(NavigableString(f"{_IMAGE_MARK}{len(sources)}{_IMAGE_MARK}"))
+        sources.append((img.get("src") or "").strip())
+    return sources
+
+
+def _take_image_marks(blocks: list, sources: list[str]) -> tuple[list, list[dict]]:
+    """The blocks without the marks, and each image's src with the index of the block it
+    stood in or before (an image alone on its line leaves no block; one in a cell, the table)."""
+    kept: list = []
+    images: list[dict] = []
+    for block in blocks:
+        if isinstance(block, RawTable):
+            cells = [[_MARKED.sub("", c) for c in row] for row in block.rows]
+            found = [int(n) for row in block.rows for c in row for n in _MARKED.findall(c)]
+            images += [{"src": sources[n], "at": len(kept)} for n in dict.fromkeys(found)]
+            kept.append(RawTable(rows=cells, origins=block.origins))
+            continue
+        for n in _MARKED.findall(block):
+            images.append({"src": sources[int(n)], "at": len(kept)})
+        text = _MARKED.sub("", block).strip()
+        if text:
+            kept.append(text)
+    return kept, [image for image in images if image["src"]]
