@@ -81,11 +81,14 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         force: bool = typer.Option(False, "--force", help="re-extract documents already stored"),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table"),
         sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
-        adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+        adcode: str | None = _ADCODE, raw: Path = _RAW,
+        scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786): "
+                                             "extract on that cluster's workers (docs/scale.md)")) -> None:
     """Process saved documents into the warehouse (incremental: unchanged documents are skipped).
 
     With --sources or --listing, crawl first and process every snapshot in --raw.
     """
+    from pipeline.cluster import ClusterError
     from pipeline.report import print_summary, progress_bar
     from pipeline.runner import collect, process_documents
     from pipeline.store import WarehouseError
@@ -100,8 +103,8 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
     docs = collect(targets) + (_snapshots(raw) if crawl_stats else [])
     try:
         with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
-            summary = process_documents(docs, warehouse, force=force, progress=advance)
-    except WarehouseError as exc:
+            summary = process_documents(docs, warehouse, force=force, progress=advance, scheduler=scheduler)
+    except (WarehouseError, ClusterError) as exc:
         typer.echo(f"nianbao: {printable(exc)}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     for path, reason in summary.failed:
