@@ -1,0 +1,160 @@
+"""`nianbao run --scheduler`: extraction on a Dask cluster (a LocalCluster of two worker processes
+on loopback) writes the warehouse a local run writes, also when a worker is killed mid-run, and a
+document that kills every worker it is given to is its error row.
+
+Warehouses are compared table by table with a checksum over the sorted rows. Left out are the
+columns that differ between any two runs by design: the run's id (`runs.run_id`, `errors.run_id`,
+a fresh uuid per run) and the clock (`documents.loaded_at`, `document_paths.first_seen`,
+`runs.started_at`, `runs.finished_at`, `errors.occurred_at`)."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="Dask distributed is not installed")
+
+from pipeline.runner import collect, process_documents  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "raw" / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+_CLOCK_AND_RUN = {"documents": ["loaded_at"], "document_paths": ["first_seen"],
+                  "runs": ["run_id", "started_at", "finished_at"], "errors": ["run_id", "occurred_at"]}
+_BOUND_SECONDS = 240  # the whole module; a hung cluster fails the test instead of the suite
+
+
+@pytest.fixture(scope="module", autouse=True)
+def bounded():
+    def _hung(signum, frame):
+        raise TimeoutError(f"the cluster tests took more than {_BOUND_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, _hung)
+    signal.alarm(_BOUND_SECONDS)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import dask
+    from distributed import Client, LocalCluster
+
+    # No retry by Dask itself after a worker dies (its default is 3): a chunk on a killed worker is at
+    # once split into single documents by the run (pipeline/cluster.py), so a crashing document costs
+    # two worker restarts here, not eight. A worker holds only the task it runs (saturation 1.0), so
+    # only that one is blamed for its death (docs/scale.md).
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                          "distributed.scheduler.worker-saturation": 1.0}):
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None) as local, Client(local) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[Path]:
+    """raw/samples, and the real corpus when it is there (see the corpus test)."""
+    return [SAMPLES] + ([CORPUS] if CORPUS.is_dir() else [])
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory, documents) -> dict:
+    warehouse = tmp_path_factory.mktemp("local") / "w.duckdb"
+    summary = process_documents(collect(documents), warehouse, workers=2)
+    assert summary.reports > 30, "the samples (and corpus) hold reports"
+    return checksums(warehouse)
+
+
+def checksums(warehouse: Path) -> dict[str, tuple[int, str]]:
+    """Per table: the row count and an md5 of its sorted rows, run ids and clock columns left out."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [name for (name,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        sums = {}
+        for table in tables:
+            left_out = ", ".join(f'"{c}"' for c in _CLOCK_AND_RUN.get(table, []))
+            rows = f"SELECT * EXCLUDE ({left_out}) FROM {table}" if left_out else f"SELECT * FROM {table}"
+            sums[table] = con.execute(f"SELECT count(*), md5(coalesce(string_agg(r::VARCHAR, '|' ORDER BY r::VARCHAR), ''))"
+                                      f" FROM ({rows}) r").fetchall()[0]
+        return sums
+    finally:
+        con.close()
+
+
+def test_the_comparison_covers_the_corpus(local_run) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not present: {CORPUS} (the cluster runs covered raw/samples only)")
+    assert local_run["documents"][0] == len(collect([SAMPLES])) + len(collect([CORPUS]))
+
+
+def test_cluster_run_writes_what_a_local_run_writes(cluster, documents, local_run, tmp_path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    summary = process_documents(collect(documents), warehouse, scheduler=cluster.scheduler.address)
+    assert checksums(warehouse) == local_run
+    assert local_run["figures"][0] > 1000 and local_run["errors"][0] == len(summary.failed) == 1
+    assert not (tmp_path / ".w.duckdb.staging").exists(), "the run's staging folder is removed"
+    again = process_documents(collect(documents), warehouse, scheduler=cluster.scheduler.address)
+    assert again.unchanged == summary.documents and again.reports == 0, "incremental: nothing is sent again"
+
+
+def test_worker_killed_mid_run_changes_nothing(cluster, sample_warehouse, tmp_path) -> None:
+    """Over raw/samples (the suite's local run of them is `sample_warehouse`)."""
+    killed = []
+
+    def kill_a_busy_worker(_: int) -> None:
+        if killed:
+            return
+        pids = cluster.run(os.getpid)
+        busy = [address for address, keys in cluster.processing().items() if keys]
+        if busy:
+            os.kill(pids[busy[0]], signal.SIGKILL)
+            killed.append(pids[busy[0]])
+
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([SAMPLES]), warehouse, scheduler=cluster.scheduler.address,
+                      progress=kill_a_busy_worker)
+    assert killed, "a worker was busy when the first result arrived, and was killed"
+    assert checksums(warehouse) == checksums(sample_warehouse)
+    cluster.wait_for_workers(2, timeout=60)
+    assert killed[0] not in cluster.run(os.getpid).values(), "the killed worker was replaced"
+
+
+class _KillOnPoison(distributed.WorkerPlugin):
+    """Ends the worker process when it starts a task holding a document named poison*: a
+    document that crashes the worker itself (not only its extracting child)."""
+    name = "test-kill-on-poison"
+
+    def setup(self, worker) -> None:
+        self.worker = worker
+
+    def transition(self, key, start, finish, **kwargs) -> None:
+        task = self.worker.state.tasks.get(key)
+        if finish == "executing" and task is not None and "poison" in repr(task.run_spec.args):
+            os._exit(1)
+
+
+def test_document_that_kills_its_workers_is_an_error_row(cluster, tmp_path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in ("huaianqu-2019.html", "huaianqu-2020.html"):
+        shutil.copy(SAMPLES / name, folder / name)
+    (folder / "poison.html").write_text("<html><body><p>本页面为测试而编写。</p></body></html>", encoding="utf-8")
+    warehouse = tmp_path / "w.duckdb"
+    cluster.register_plugin(_KillOnPoison())
+    try:
+        summary = process_documents(collect([folder]), warehouse, scheduler=cluster.scheduler.address)
+    finally:
+        cluster.unregister_worker_plugin(_KillOnPoison.name)
+    assert [Path(path).name for path, _ in summary.failed] == ["poison.html"]
+    assert summary.reports == 2
+    con = duckdb.connect(str(warehouse), read_only=True)
+    errors = con.execute("SELECT path, reason FROM errors").fetchall()
+    stored = con.execute("SELECT count(*) FROM reports").fetchall()[0][0]
+    con.close()
+    assert len(errors) == 1 and errors[0][0].endswith("poison.html") and "worker died" in errors[0][1]
+    assert stored == 2
