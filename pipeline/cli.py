@@ -116,7 +116,9 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
 
 @app.command()
 def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
-          adcode: str | None = _ADCODE, raw: Path = _RAW) -> None:
+          adcode: str | None = _ADCODE, raw: Path = _RAW,
+          redis: str | None = typer.Option(None, "--redis", help="Redis URL (redis://host:6379/0) of a frontier "
+                                           "shared by crawl processes on many machines (docs/scale.md)")) -> None:
     """Fetch annual reports from portal columns into the raw store: polite, incremental, resumable.
 
     Exit code 1 when a page could not be fetched (see raw/fetch_log.jsonl), 2 on a bad sources file or when another crawl is using the same raw store.
@@ -125,7 +127,7 @@ def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issue
     if config is None:
         typer.echo("nianbao crawl: give --sources FILE, or --listing URL --issuer NAME --adcode CODE", err=True)
         raise typer.Exit(EXIT_USAGE)
-    stats = _crawl(config, raw)
+    stats = _crawl(config, raw, redis)
     raise typer.Exit(EXIT_DOC_FAILED if stats.failed else EXIT_OK)
 
 
@@ -147,12 +149,12 @@ def _crawl_config(sources: Path | None, listing: str | None, issuer: str | None,
     return None
 
 
-def _crawl(config: CrawlConfig, raw: Path) -> CrawlStats:
-    from pipeline.crawl import CrawlError, CrawlLocked, run_crawl
+def _crawl(config: CrawlConfig, raw: Path, redis: str | None = None) -> CrawlStats:
+    from pipeline.crawl import CrawlError, CrawlLocked, CrawlUnusable, run_crawl
 
     try:
-        stats = run_crawl(config, raw)
-    except CrawlLocked as exc:
+        stats = run_crawl(config, raw, redis_url=redis)
+    except (CrawlLocked, CrawlUnusable) as exc:
         typer.echo(f"nianbao: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     except CrawlError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.config import CrawlConfig, config_to_json
-from pipeline.crawl.lock import EXIT_LOCKED, CrawlError, CrawlLocked, locked_message
+from pipeline.crawl.lock import EXIT_LOCKED, CrawlError, CrawlLocked, CrawlUnusable, locked_message
 from pipeline.model import SourceDoc
 from pipeline.raw import FetchRecord, RawStore, snapshot_docs
 
@@ -33,11 +33,17 @@ class CrawlStats:
     new_docs: list[SourceDoc] = field(default_factory=list)
 
 
-def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> CrawlStats:
-    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it.
+def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO", redis_url: str | None = None) -> CrawlStats:
+    """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it. With
+    `redis_url` the frontier is shared with every crawl process using that Redis (crawl/shared.py).
 
     The crawl process is killed when the thread that called this ends, also by SIGKILL.
     """
+    if redis_url:
+        from pipeline.crawl.shared import check_redis
+
+        if problem := check_redis(redis_url):
+            raise CrawlUnusable(problem)
     raw_dir = Path(raw_dir)
     store = RawStore(raw_dir)
     known = {record.sha256 for record in store.records() if record.sha256}
@@ -46,7 +52,7 @@ def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO") -> Cr
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     child = subprocess.run(
         [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level,
-         "--parent", str(os.getpid())],
+         "--parent", str(os.getpid()), *(["--redis", redis_url] if redis_url else [])],
         input=config_to_json(config), text=True, env=env, check=False,
     )
     if child.returncode == EXIT_LOCKED:
