@@ -3,7 +3,7 @@
 The driver (the run) keeps everything a local run does: the lock, the work copy, the choice of
 what to extract and the one publishing rename. Only the per-document work moves: each task is
 a chunk of documents that a worker extracts with the runner's own limited child process
-(`runner._results`: time and memory limits, a crashing document an error row), writing the
+(`runner.extract_in_pool`: time and memory limits, a crashing document an error row), writing the
 rows as Parquet partitions under the run's staging folder. The driver then loads them in one
 transaction (`store.load_partitions`).
 
@@ -21,25 +21,29 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.model import SourceDoc
 from pipeline.process import Result, failed_result
 
+if TYPE_CHECKING:  # distributed is imported only by a run that uses a cluster
+    from distributed import Client, Future
+
 CHUNK = 16  # documents per task: a partition's worth of rows, and few enough tasks for a national year
-_CONNECT_SECONDS = 20
 
 
 class ClusterError(Exception):
     """The scheduler cannot be used (unreachable, or `distributed` not installed): one line for the user."""
 
 
-def _client(scheduler: str):
+def _client(scheduler: str) -> Client:
     try:
+        import dask
         from distributed import Client
     except ImportError as err:
         raise ClusterError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from err
     try:
-        return Client(scheduler, timeout=_CONNECT_SECONDS, set_as_default=False)
+        return Client(scheduler, timeout=dask.config.get("distributed.comm.timeouts.connect"), set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from err
 
@@ -67,10 +71,10 @@ def _worker_plugin():
 def _extract_chunk(docs: list[SourceDoc], folder: str, run_id: str, name: str) -> list[Result]:
     """A task on a worker: the chunk's documents extracted in a limited child process, their
     rows written as one partition; only what the driver's summary needs travels back."""
-    from pipeline.runner import _results
+    from pipeline.runner import extract_in_pool
     from pipeline.store import write_partition
 
-    results = list(_results(docs, 1))
+    results = list(extract_in_pool(docs, 1))
     write_partition(results, run_id, Path(folder), name)
     return [_light(r) for r in results]
 
@@ -109,6 +113,7 @@ def extract_on_cluster(todo: list[SourceDoc], scheduler: str, folder: Path, run_
             name, docs = tasks.pop(future)
             try:
                 yield from future.result()
+                _require_partition(folder, name)
             except KilledWorker:
                 if len(docs) > 1:  # one of them (or bad luck) killed workers: each alone now
                     shutil.rmtree(folder / f"part-{name}", ignore_errors=True)
@@ -118,9 +123,19 @@ def extract_on_cluster(todo: list[SourceDoc], scheduler: str, folder: Path, run_
                         pending.add(single)
                 else:
                     yield _worker_died(docs[0], folder, run_id, name)
+            except (OSError, RuntimeError, ValueError) as err:  # the task's own failure, raised again here
+                raise ClusterError(f"a task failed on the cluster ({type(err).__name__}: {err})") from err
 
 
-def _submit(client, docs: list[SourceDoc], folder: Path, run_id: str, name: str):
+def _require_partition(folder: Path, name: str) -> None:
+    """A task that says it wrote its partition where the driver cannot see it: the staging
+    folder is not on a file system the workers share."""
+    if not (folder / f"part-{name}").is_dir():
+        raise ClusterError(f"{folder}: a worker's partition is not there; the staging folder beside the warehouse "
+                           "must be on a file system every worker shares, at the same path (docs/scale.md)")
+
+
+def _submit(client: Client, docs: list[SourceDoc], folder: Path, run_id: str, name: str) -> Future:
     return client.submit(_extract_chunk, docs, str(folder), run_id, name, key=f"nianbao-{name}", pure=False)
 
 

@@ -115,7 +115,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
                                initializer=_start_worker, initargs=(os.getpid(),))
 
 
-def _results(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
+def extract_in_pool(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
     """Each document's result, in order, each extracted in a limited worker. A worker that dies
     (killed, out of memory in native code) breaks the pool: its documents become error rows
     and a fresh pool takes the rest."""
@@ -179,7 +179,7 @@ def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = F
 def _extract_locally(con: DuckDBPyConnection, todo: list[SourceDoc], workers: int, run_id: str,
                      tally: Callable[[Result], None]) -> None:
     batch: list[Result] = []
-    for result in _results(todo, workers):
+    for result in extract_in_pool(todo, workers):
         tally(result)
         batch.append(result)
         if len(batch) >= BATCH:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 from pathlib import Path
 
 import duckdb
@@ -120,8 +121,6 @@ def test_worker_killed_mid_run_changes_nothing(cluster, sample_warehouse, tmp_pa
                       progress=kill_a_busy_worker)
     assert killed, "a worker was busy when the first result arrived, and was killed"
     assert checksums(warehouse) == checksums(sample_warehouse)
-    cluster.wait_for_workers(2, timeout=60)
-    assert killed[0] not in cluster.run(os.getpid).values(), "the killed worker was replaced"
 
 
 class _KillOnPoison(distributed.WorkerPlugin):
@@ -141,8 +140,7 @@ class _KillOnPoison(distributed.WorkerPlugin):
 def test_document_that_kills_its_workers_is_an_error_row(cluster, tmp_path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    for name in ("huaianqu-2019.html", "huaianqu-2020.html"):
-        shutil.copy(SAMPLES / name, folder / name)
+    shutil.copy(SAMPLES / "huaianqu-2019.html", folder)  # in the poison's chunk, and stored all the same
     (folder / "poison.html").write_text("<html><body><p>本页面为测试而编写。</p></body></html>", encoding="utf-8")
     warehouse = tmp_path / "w.duckdb"
     cluster.register_plugin(_KillOnPoison())
@@ -151,10 +149,29 @@ def test_document_that_kills_its_workers_is_an_error_row(cluster, tmp_path) -> N
     finally:
         cluster.unregister_worker_plugin(_KillOnPoison.name)
     assert [Path(path).name for path, _ in summary.failed] == ["poison.html"]
-    assert summary.reports == 2
+    assert summary.reports == 1
     con = duckdb.connect(str(warehouse), read_only=True)
     errors = con.execute("SELECT path, reason FROM errors").fetchall()
     stored = con.execute("SELECT count(*) FROM reports").fetchall()[0][0]
     con.close()
     assert len(errors) == 1 and errors[0][0].endswith("poison.html") and "worker died" in errors[0][1]
-    assert stored == 2
+    assert stored == 1
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path) -> None:
+    import dask
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    warehouse = tmp_path / "w.duckdb"
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = CliRunner().invoke(app, ["run", str(SAMPLES), "-w", str(warehouse), "-q",
+                                          "--scheduler", f"tcp://127.0.0.1:{port}"])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"nianbao: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
+    assert not warehouse.exists(), "nothing is published"

@@ -132,3 +132,14 @@ def test_a_crawler_killed_mid_way_loses_nothing(fresh: str, portal: Portal, tmp_
     assert left, "the killed crawler had work left"
     assert finished(survivor) in (0, 1), survivor.stderr.read()
     assert {portal.url(path) for path in WANTED} <= stored_urls(raw)
+
+
+def test_unreachable_redis_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    url = f"redis://127.0.0.1:{_free_port()}/0"  # nobody listens there
+    sources = sources_file(tmp_path, "http://127.0.0.1:9/zfxxgknb/index.html")
+    done = subprocess.run([str(NIANBAO), "crawl", "--sources", str(sources), "--raw", str(tmp_path / "raw"),
+                           "--redis", url], capture_output=True, text=True, timeout=_BOUND)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"nianbao: cannot use Redis at {url}")
+    assert not (tmp_path / "raw").exists(), "nothing fetched"

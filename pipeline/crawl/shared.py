@@ -22,6 +22,7 @@ import os
 import socket
 import uuid
 import warnings
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +37,9 @@ from twisted.internet import task
 
 from pipeline.crawl.storage import Fetched
 
-_PREFIX = "nianbao"
+_PREFIX = "nianbao"  # every key of ours; one Redis database per crawl (the URL's /0, /1 …)
+_INFLIGHT = f"{_PREFIX}:inflight"  # linked URL → the request, encoded as in the queue
+_OWNERS = f"{_PREFIX}:inflight-owner"  # linked URL → the process that took it
 HEARTBEAT_SECONDS = 10  # a process silent this long is taken for dead and its requests re-queued
 _LOCK_POLL_SECONDS = 0.1
 
@@ -55,10 +58,8 @@ class SharedScheduler(Scheduler):
     def open(self, spider: Any) -> None:
         super().open(spider)
         self.owner = spider.settings["NIANBAO_OWNER"]
-        self.inflight = f"{_PREFIX}:inflight"
-        self.owners = f"{_PREFIX}:inflight-owner"
         with self.server.lock(f"{_PREFIX}:opening", timeout=30):
-            if not self._others_alive() and not len(self.queue) and not self.server.hlen(self.inflight):
+            if not self._others_alive() and not len(self.queue) and not self.server.hlen(_INFLIGHT):
                 self.df.clear()  # the last round ended: a new one
             self.beat()
         self._beating = task.LoopingCall(self.beat)
@@ -70,10 +71,7 @@ class SharedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._beating.running:
             self._beating.stop()
-        mine = [url for url, owner in self.server.hgetall(self.owners).items() if owner.decode() == self.owner]
-        if mine:  # taken and never answered (a callback failed): no other process waits for them
-            self.server.hdel(self.inflight, *mine)
-            self.server.hdel(self.owners, *mine)
+        self._requeue(lambda owner: owner == self.owner)  # taken, never answered (a budget ended the crawl)
         self.server.delete(_alive(self.owner))
         super().close(reason)
 
@@ -81,8 +79,9 @@ class SharedScheduler(Scheduler):
         request = super().next_request()
         if request is not None:
             url = linked_url(request)
-            self.server.hset(self.inflight, url, self.queue._encode_request(request))
-            self.server.hset(self.owners, url, self.owner)
+            with self.server.pipeline() as both:  # one transaction: never a request without its owner
+                both.hset(_INFLIGHT, url, self.queue._encode_request(request)).hset(_OWNERS, url, self.owner)
+                both.execute()
         return request
 
     def has_pending_requests(self) -> bool:
@@ -91,18 +90,22 @@ class SharedScheduler(Scheduler):
         return len(self) > 0 or self._requeue_the_dead() or self._others_in_flight()
 
     def _requeue_the_dead(self) -> bool:
+        return self._requeue(lambda owner: owner != self.owner and not self.server.exists(_alive(owner)))
+
+    def _requeue(self, whose: Callable[[str], bool]) -> bool:
+        """Put the requests in flight under the owners `whose` picks back in the queue."""
         requeued = False
-        for url, owner in self.server.hgetall(self.owners).items():
-            if owner.decode() != self.owner and not self.server.exists(_alive(owner.decode())):
-                encoded = self.server.hget(self.inflight, url)
-                if self.server.hdel(self.owners, url) and encoded is not None:  # only one process wins it
-                    self.server.hdel(self.inflight, url)
+        for url, owner in self.server.hgetall(_OWNERS).items():
+            if whose(owner.decode()):
+                encoded = self.server.hget(_INFLIGHT, url)
+                if self.server.hdel(_OWNERS, url) and encoded is not None:  # only one process wins it
+                    self.server.hdel(_INFLIGHT, url)
                     self.queue.push(self.queue._decode_request(encoded))
                     requeued = True
         return requeued
 
     def _others_in_flight(self) -> bool:
-        return any(owner.decode() != self.owner for owner in self.server.hvals(self.owners))
+        return any(owner.decode() != self.owner for owner in self.server.hvals(_OWNERS))
 
     def _others_alive(self) -> bool:
         return any(key != _alive(self.owner).encode() for key in self.server.scan_iter(_alive("*")))
@@ -128,8 +131,9 @@ class InFlightDone:
         return cls(get_redis_from_settings(crawler.settings))
 
     def process_item(self, item: Fetched) -> Fetched:
-        self.server.hdel(f"{_PREFIX}:inflight", item.record.url)
-        self.server.hdel(f"{_PREFIX}:inflight-owner", item.record.url)
+        with self.server.pipeline() as both:
+            both.hdel(_INFLIGHT, item.record.url).hdel(_OWNERS, item.record.url)
+            both.execute()
         return item
 
 
