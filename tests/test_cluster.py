@@ -175,3 +175,29 @@ def test_unreachable_scheduler_is_one_line_and_exit_2(tmp_path) -> None:
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"nianbao: cannot reach the Dask scheduler at tcp://127.0.0.1:{port}")
     assert not warehouse.exists(), "nothing is published"
+
+
+def test_staged_partitions_load_as_a_local_run_and_a_dead_runs_are_ignored(tmp_path) -> None:
+    """Without a cluster: partitions written as workers write them (one of them twice, as a
+    retried task does) and loaded by the driver give the local run's rows; the staging folder
+    a killed driver left is removed before anything is staged, never loaded."""
+    from pipeline.cluster import staged
+    from pipeline.process import process_path
+    from pipeline.store import connect, load_batch, load_partitions, staging_root, write_partition
+
+    docs = collect([SAMPLES])[:6]
+    results = [process_path(doc.path, doc) for doc in docs]
+    local, staged_warehouse = tmp_path / "local.duckdb", tmp_path / "staged.duckdb"
+    with connect(local) as con:
+        load_batch(con, results, "run-a")
+    dead = staging_root(staged_warehouse) / "killed-run" / "part-0"
+    dead.mkdir(parents=True)
+    (dead / "figures.parquet").write_bytes(b"half written")
+    with connect(staged_warehouse) as con, staged(staging_root(staged_warehouse), "run-b") as folder:
+        assert not dead.parent.exists(), "the killed run's folder is gone before this run stages"
+        write_partition(results[:4], "run-b", folder, "0")
+        write_partition(results[:4], "run-b", folder, "0")  # a retry after its worker died: kept, not doubled
+        write_partition(results[4:], "run-b", folder, "1")
+        load_partitions(con, folder, [r.doc_id for r in results])
+    assert checksums(staged_warehouse) == checksums(local)
+    assert not staging_root(staged_warehouse).exists()
