@@ -1,5 +1,7 @@
 """Drive many documents through process → load: skip what is already stored with this
-extractor version, fan out over a process pool, load in batches, record the run."""
+extractor version, fan out over a process pool and load in batches (or, with a scheduler,
+over a Dask cluster's workers, loading their staged rows at once: pipeline/cluster.py),
+record the run."""
 from __future__ import annotations
 
 import multiprocessing

@@ -1,7 +1,8 @@
 """load: the DuckDB warehouse. A run writes a work copy beside it and publishes that whole by
 a rename at its end, so readers never wait and keep the snapshot they opened. Each batch is
 one transaction that replaces the rows of the documents it carries, bulk-inserted from
-pandas, so re-running changes nothing."""
+pandas, so re-running changes nothing. A cluster's run (pipeline/cluster.py) loads instead
+the Parquet partitions its workers staged, all in one such transaction."""
 from __future__ import annotations
 
 import os
@@ -288,10 +289,17 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: st
     if not results:
         return
     frames = _frames(results, run_id, datetime.now(timezone.utc).replace(tzinfo=None))
-    execute(con, "BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         _delete_documents(con, [r.doc_id for r in results])
         _insert_frames(con, frames)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements, committed together or rolled back."""
+    execute(con, "BEGIN TRANSACTION")
+    try:
+        yield
         execute(con, "COMMIT")
     except Exception:
         _rollback(con)
@@ -366,16 +374,11 @@ def load_partitions(con: duckdb.DuckDBPyConnection, folder: Path, doc_ids: list[
     transaction that first removes what the documents had (as `load_batch` does)."""
     if not doc_ids:
         return
-    execute(con, "BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         _delete_documents(con, doc_ids)
         for table in _TABLES:
             execute(con, f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)",
                     [str(folder / f"{_PARTITION}*" / f"{table}.parquet")])
-        execute(con, "COMMIT")
-    except Exception:
-        _rollback(con)
-        raise
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
