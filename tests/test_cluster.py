@@ -103,38 +103,55 @@ def test_cluster_run_writes_what_a_local_run_writes(cluster, documents, local_ru
     assert again.unchanged == summary.documents and again.reports == 0, "incremental: nothing is sent again"
 
 
-def test_worker_killed_mid_run_changes_nothing(cluster, sample_warehouse, tmp_path) -> None:
-    """Over raw/samples (the suite's local run of them is `sample_warehouse`)."""
-    killed = []
-
-    def kill_a_busy_worker(_: int) -> None:
-        if killed:
-            return
-        pids = cluster.run(os.getpid)
-        busy = [address for address, keys in cluster.processing().items() if keys]
-        if busy:
-            os.kill(pids[busy[0]], signal.SIGKILL)
-            killed.append(pids[busy[0]])
-
-    warehouse = tmp_path / "w.duckdb"
-    process_documents(collect([SAMPLES]), warehouse, scheduler=cluster.scheduler.address,
-                      progress=kill_a_busy_worker)
-    assert killed, "a worker was busy when the first result arrived, and was killed"
-    assert checksums(warehouse) == checksums(sample_warehouse)
-
-
-class _KillOnPoison(distributed.WorkerPlugin):
-    """Ends the worker process when it starts a task holding a document named poison*: a
-    document that crashes the worker itself (not only its extracting child)."""
-    name = "test-kill-on-poison"
+class _KillsItsWorker(distributed.WorkerPlugin):
+    """Ends the worker process as it starts a task it `dies_on`: a worker killed mid-run."""
 
     def setup(self, worker) -> None:
         self.worker = worker
 
     def transition(self, key, start, finish, **kwargs) -> None:
         task = self.worker.state.tasks.get(key)
-        if finish == "executing" and task is not None and "poison" in repr(task.run_spec.args):
+        if finish == "executing" and task is not None and self.dies_on(task):
             os._exit(1)
+
+
+class _KillOnPoison(_KillsItsWorker):
+    """Every task holding a document named poison*: a document that crashes the worker itself
+    (not only its extracting child), wherever it is sent."""
+    name = "test-kill-on-poison"
+
+    def dies_on(self, task) -> bool:
+        return "poison" in repr(task.run_spec.args)
+
+
+class _KillFirstTask(_KillsItsWorker):
+    """The first task any worker starts, once: the marker file is created by one worker only."""
+    name = "test-kill-first-task"
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def dies_on(self, task) -> bool:
+        try:
+            self.marker.touch(exist_ok=False)
+        except FileExistsError:
+            return False
+        return True
+
+
+def test_worker_killed_mid_run_changes_nothing(cluster, sample_warehouse, tmp_path) -> None:
+    """Over raw/samples (the suite's local run of them is `sample_warehouse`): the first task's
+    worker dies as it starts, while the other worker runs the second chunk."""
+    marker = tmp_path / "killed"
+    warehouse = tmp_path / "w.duckdb"
+    cluster.register_plugin(_KillFirstTask(marker))
+    try:
+        summary = process_documents(collect([SAMPLES]), warehouse, scheduler=cluster.scheduler.address)
+    finally:
+        cluster.unregister_worker_plugin(_KillFirstTask.name)
+    assert marker.exists(), "a worker was killed"
+    assert summary.documents == len(collect([SAMPLES])) and len(summary.failed) == 1  # the broken sample only
+    assert checksums(warehouse) == checksums(sample_warehouse)
 
 
 def test_document_that_kills_its_workers_is_an_error_row(cluster, tmp_path) -> None:
