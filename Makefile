@@ -37,6 +37,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/hostile_run.py
+	$(BIN)/python bench/scale_costs.py
 
 clean:
 	rm -rf $(VENV) warehouse/*.duckdb bench/corpus

@@ -112,11 +112,14 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         quiet: bool = typer.Option(False, "--quiet", "-q", help="no summary table"),
         sources: Path | None = _SOURCES, listing: str | None = _LISTING, issuer: str | None = _ISSUER,
         adcode: str | None = _ADCODE, raw: Path = _RAW, log_level: str = _LOG_LEVEL,
-        log_file: Path | None = _LOG_FILE) -> None:
+        log_file: Path | None = _LOG_FILE,
+        scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786): "
+                                             "extract on that cluster's workers (docs/scale.md)")) -> None:
     """Process saved documents into the warehouse (incremental: unchanged documents are skipped).
 
     With --sources or --listing, crawl first and process every snapshot in --raw.
     """
+    from pipeline.cluster import ClusterError
     from pipeline.report import print_summary, progress_bar
     from pipeline.runner import collect, process_documents
     from pipeline.store import WarehouseError
@@ -135,8 +138,8 @@ def run(paths: list[Path] = typer.Argument(None, help="files or folders (default
         raise typer.Exit(EXIT_OK)
     try:
         with progress_bar(len(docs), enabled=not quiet and len(docs) > 20) as advance:
-            summary = process_documents(docs, warehouse, force=force, progress=advance)
-    except WarehouseError as exc:
+            summary = process_documents(docs, warehouse, force=force, progress=advance, scheduler=scheduler)
+    except (WarehouseError, ClusterError) as exc:
         typer.echo(f"nianbao: {printable(exc)}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     for path, reason in summary.failed:
@@ -153,7 +156,9 @@ def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issue
                                          help="DuckDB file that records the crawl (runs, errors)"),
           log_level: str = _LOG_LEVEL, log_file: Path | None = _LOG_FILE,
           dry_run: bool = typer.Option(False, "--dry-run", help="print the links each listing page yields; fetch "
-                                                                "only those pages, store nothing")) -> None:
+                                                                "only those pages, store nothing"),
+          redis: str | None = typer.Option(None, "--redis", help="Redis URL (redis://host:6379/0) of a frontier "
+                                           "shared by crawl processes on many machines (docs/scale.md)")) -> None:
     """Fetch annual reports from portal columns into the raw store: polite, incremental, resumable.
 
     Exit code 1 when a page could not be fetched (see raw/fetch_log.jsonl and `nianbao status`), 2 on a bad sources file or when another crawl is using the same raw store.
@@ -164,7 +169,7 @@ def crawl(sources: Path | None = _SOURCES, listing: str | None = _LISTING, issue
         raise typer.Exit(EXIT_USAGE)
     if dry_run:
         raise typer.Exit(_preview_all(config))
-    stats = _crawl(config, raw, warehouse, log_level, log_file)
+    stats = _crawl(config, raw, warehouse, log_level, log_file, redis)
     raise typer.Exit(EXIT_DOC_FAILED if stats.failed else EXIT_OK)
 
 
@@ -242,16 +247,17 @@ def _config_failed(exc: ConfigError) -> NoReturn:
     raise typer.Exit(EXIT_USAGE) from exc
 
 
-def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_file: Path | None) -> CrawlStats:
+def _crawl(config: CrawlConfig, raw: Path, warehouse: Path, log_level: str, log_file: Path | None,
+           redis: str | None = None) -> CrawlStats:
     """Crawl, print the summary and record the crawl in the warehouse (runs, errors)."""
     _check_log_options(log_level, log_file)
-    from pipeline.crawl import CrawlError, CrawlLocked, run_crawl
+    from pipeline.crawl import CrawlError, CrawlLocked, CrawlUnusable, run_crawl
     from pipeline.crawl.record import record_crawl
     from pipeline.store import WarehouseError
 
     try:
-        stats = run_crawl(config, raw, log_level.upper(), log_file)
-    except CrawlLocked as exc:
+        stats = run_crawl(config, raw, log_level.upper(), log_file, redis)
+    except (CrawlLocked, CrawlUnusable) as exc:
         typer.echo(f"nianbao: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
     except CrawlError as exc:

@@ -1,7 +1,10 @@
 """Drive many documents through process → load: skip what is already stored with this
-extractor version, fan out over a process pool, load in batches, record the run."""
+extractor version, fan out over a process pool and load in batches (or, with a scheduler,
+over a Dask cluster's workers, loading their staged rows at once: pipeline/cluster.py),
+record the run."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
 import signal
@@ -10,14 +13,18 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
+
+from duckdb import DuckDBPyConnection
 
 from pipeline.lifetime import die_with_parent
 from pipeline.limits import DOC_MEMORY, DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.process import EXTRACTOR_VERSION, Result, content_address, failed_result, process_path
-from pipeline.store import connect, known_versions, load_batch, record_paths, record_run
+from pipeline.store import (connect, known_versions, load_batch, load_partitions, record_paths, record_run,
+                            staging_root)
 
 BATCH = 200
 _SKIP_SUFFIXES = {".md", ".lock", ".jsonl"}
@@ -104,10 +111,13 @@ def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),))
+    """Forked workers (what `_start_worker` assumes), even in a process whose default start
+    method is spawn (a Dask worker's): they start in milliseconds with everything imported."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(os.getpid(),))
 
 
-def _results(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
+def extract_in_pool(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
     """Each document's result, in order, each extracted in a limited worker. A worker that dies
     (killed, out of memory in native code) breaks the pool: its documents become error rows
     and a fresh pool takes the rest."""
@@ -136,7 +146,10 @@ def _alone(doc: SourceDoc) -> Result:
 
 
 def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = False, command: str = "run",
-                      progress: Callable[[int], None] | None = None, workers: int | None = None) -> RunSummary:
+                      progress: Callable[[int], None] | None = None, workers: int | None = None,
+                      scheduler: str | None = None) -> RunSummary:
+    """Extract what is new into the warehouse: in local worker processes, or with `scheduler`
+    (a Dask scheduler's address) on a cluster's workers (pipeline/cluster.py)."""
     summary = RunSummary(run_id=uuid.uuid4().hex[:12])
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     unique, seen = _unique(docs)
@@ -150,17 +163,11 @@ def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = F
                 todo.append(doc)
         summary.documents = len(unique)
         summary.duplicates = len(docs) - len(unique)
-        workers = workers or min(os.cpu_count() or 1, 4)
-        batch: list[Result] = []
-        for result in _results(todo, workers):
-            _tally(summary, result)
-            batch.append(result)
-            if progress:
-                progress(1)
-            if len(batch) >= BATCH:
-                load_batch(con, batch, summary.run_id)
-                batch = []
-        load_batch(con, batch, summary.run_id)
+        tally = partial(_tally, summary, progress)
+        if scheduler:
+            _extract_on_cluster(con, todo, scheduler, warehouse, summary.run_id, tally)
+        else:
+            _extract_locally(con, todo, workers or min(os.cpu_count() or 1, 4), summary.run_id, tally)
         record_paths(con, seen)
         record_run(con, {"run_id": summary.run_id, "command": command, "started_at": started,
                          "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
@@ -171,7 +178,32 @@ def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = F
     return summary
 
 
-def _tally(summary: RunSummary, result: Result) -> None:
+def _extract_locally(con: DuckDBPyConnection, todo: list[SourceDoc], workers: int, run_id: str,
+                     tally: Callable[[Result], None]) -> None:
+    batch: list[Result] = []
+    for result in extract_in_pool(todo, workers):
+        tally(result)
+        batch.append(result)
+        if len(batch) >= BATCH:
+            load_batch(con, batch, run_id)
+            batch = []
+    load_batch(con, batch, run_id)
+
+
+def _extract_on_cluster(con: DuckDBPyConnection, todo: list[SourceDoc], scheduler: str, warehouse: Path,
+                        run_id: str, tally: Callable[[Result], None]) -> None:
+    """Workers stage the rows as Parquet; the warehouse takes them all in one transaction."""
+    from pipeline.cluster import extract_on_cluster, staged
+
+    with staged(staging_root(warehouse), run_id) as folder:
+        for result in extract_on_cluster(todo, scheduler, folder, run_id):
+            tally(result)
+        load_partitions(con, folder, [doc.doc_id for doc in todo])
+
+
+def _tally(summary: RunSummary, progress: Callable[[int], None] | None, result: Result) -> None:
+    if progress:
+        progress(1)
     if result.error:
         summary.failed.append((str(result.source.path), result.error))
     elif result.is_report:

@@ -1,11 +1,14 @@
 """load: the DuckDB warehouse. A run writes a work copy beside it and publishes that whole by
 a rename at its end, so readers never wait and keep the snapshot they opened. Each batch is
 one transaction that replaces the rows of the documents it carries, bulk-inserted from
-pandas, so re-running changes nothing."""
+pandas, so re-running changes nothing. A cluster's run (pipeline/cluster.py) loads instead
+the Parquet partitions its workers staged, all in one such transaction."""
 from __future__ import annotations
 
 import os
 import shutil
+import threading
+import uuid
 from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from datetime import datetime, timezone
@@ -314,25 +317,96 @@ def load_batch(con: duckdb.DuckDBPyConnection, results: list[Result], run_id: st
     if not results:
         return
     frames = _frames(results, run_id, datetime.now(timezone.utc).replace(tzinfo=None))
-    ids = pd.DataFrame({"doc_id": [r.doc_id for r in results]})
+    with _transaction(con):
+        _delete_documents(con, [r.doc_id for r in results])
+        _insert_frames(con, frames)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements, committed together or rolled back."""
     execute(con, "BEGIN TRANSACTION")
     try:
-        con.register("batch_ids", ids)
-        for table in _TABLES:
-            column = "report_id" if table in ("figures", "checks", "reports") else "doc_id"
-            execute(con, f"DELETE FROM {table} WHERE {column} IN (SELECT doc_id FROM batch_ids)")
-        for table in ("documents", "reports", "figures", "checks", "errors"):
-            frame = frames[table]
-            if len(frame):
-                con.register("batch_frame", frame)
-                execute(con, f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in frame.columns)}) "
-                            f"SELECT * FROM batch_frame")
-                con.unregister("batch_frame")
-        con.unregister("batch_ids")
+        yield
         execute(con, "COMMIT")
     except Exception:
         _rollback(con)
         raise
+
+
+def _delete_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> None:
+    """Every row the documents had, so loading them again replaces rather than adds."""
+    con.register("batch_ids", pd.DataFrame({"doc_id": doc_ids}))
+    for table in _TABLES:
+        column = "report_id" if table in ("figures", "checks", "reports") else "doc_id"
+        execute(con, f"DELETE FROM {table} WHERE {column} IN (SELECT doc_id FROM batch_ids)")
+    con.unregister("batch_ids")
+
+
+def _insert_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
+    for table in ("documents", "reports", "figures", "checks", "errors"):
+        frame = frames[table]
+        if len(frame):
+            con.register("batch_frame", frame)
+            execute(con, f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in frame.columns)}) "
+                        f"SELECT * FROM batch_frame")
+            con.unregister("batch_frame")
+
+
+# ───────────── a cluster's run: partitions written by workers, loaded by the one writer ─────────────
+_PARTITION = "part-"  # a finished partition folder; one being written has another name until its rename
+_scratch = threading.local()  # each worker thread's in-memory DuckDB with the warehouse's tables
+
+
+def staging_root(warehouse: Path) -> Path:
+    """The folder beside the warehouse where a cluster's runs stage their partitions, one
+    sub-folder per run. It must be a path every worker can write (a shared file system)."""
+    return warehouse.resolve().with_name(f".{warehouse.name}.staging")
+
+
+def write_partition(results: list[Result], run_id: str, folder: Path, name: str) -> None:
+    """On a worker: the rows of `results` as one Parquet file per table in `folder/part-<name>/`.
+    The rows are built by `_frames` and typed by the warehouse's own schema (an in-memory DuckDB),
+    so loading them is what `load_batch` would have inserted. The folder appears whole (a rename)
+    or not at all; a partition already there (a task retried after its worker died) is kept."""
+    final = folder / f"{_PARTITION}{name}"
+    if final.exists():
+        return
+    scratch = _scratch_connection()
+    for table in _TABLES:
+        execute(scratch, f"DELETE FROM {table}")  # what the thread's last partition left
+    _insert_frames(scratch, _frames(results, run_id, datetime.now(timezone.utc).replace(tzinfo=None)))
+    partial = folder / f".writing-{name}-{uuid.uuid4().hex[:8]}"
+    partial.mkdir(parents=True)
+    try:
+        for table in _TABLES:
+            target = str(partial / f"{table}.parquet").replace("'", "''")  # a quote in the path, doubled for SQL
+            execute(scratch, f"COPY {table} TO '{target}' (FORMAT parquet)")
+        os.rename(partial, final)
+    except OSError:
+        if not final.exists():
+            raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _scratch_connection() -> duckdb.DuckDBPyConnection:
+    if not hasattr(_scratch, "con"):
+        _scratch.con = duckdb.connect()
+        execute(_scratch.con, SCHEMA.read_text(encoding="utf-8"))
+    return _scratch.con
+
+
+def load_partitions(con: duckdb.DuckDBPyConnection, folder: Path, doc_ids: list[str]) -> None:
+    """The driver's load: every finished partition of the run into the warehouse, in one
+    transaction that first removes what the documents had (as `load_batch` does)."""
+    if not doc_ids:
+        return
+    with _transaction(con):
+        _delete_documents(con, doc_ids)
+        for table in _TABLES:
+            execute(con, f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)",
+                    [str(folder / f"{_PARTITION}*" / f"{table}.parquet")])
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

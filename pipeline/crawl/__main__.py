@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from pipeline.config import config_from_json
@@ -24,15 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--log-file", help="append the log here instead of stderr (Scrapy's LOG_FILE)")
     parser.add_argument("--parent", type=int, help="pid of the process to die with")
+    parser.add_argument("--redis", help="Redis URL of a frontier shared with other crawl processes")
     args = parser.parse_args(argv)
     if args.parent is not None:
         die_with_parent(args.parent)  # every write to raw/ survives a SIGKILL, so nothing gentler is needed
     config = config_from_json(sys.stdin.read())
-    try:
-        with crawl_lock(args.raw):
+    try:  # a shared frontier hands each URL to one process: several crawl the same raw/ at once
+        with nullcontext() if args.redis else crawl_lock(args.raw):
             from pipeline.crawl.process import crawl_blocking
 
-            reason = crawl_blocking(config, args.raw, args.log_level, args.log_file)
+            reason = crawl_blocking(config, args.raw, args.log_level, args.log_file, args.redis)
     except CrawlLocked as exc:
         print(f"nianbao crawl: {exc}", file=sys.stderr)
         return EXIT_LOCKED

@@ -19,6 +19,10 @@ class CrawlLocked(CrawlError):
     """Another crawl holds the lock on this raw/ directory."""
 
 
+class CrawlUnusable(CrawlError):
+    """What the crawl was told to use cannot be used (the shared frontier's Redis): a usage error."""
+
+
 def locked_message(raw_dir: Path) -> str:
     return (f"another crawl is running on {raw_dir} (lock {raw_dir / LOCK_NAME} is held); "
             "this run stops here and fetched nothing")

@@ -22,13 +22,17 @@ _NETWORK = (DownloadTimeoutError, TwistedTimeoutError, ResponseDataLossError, Do
 _STARTUP_CHATTER = ("scrapy.crawler", "scrapy.middleware", "scrapy.addons", "scrapy.statscollectors")
 
 
-def crawl_blocking(config: CrawlConfig, raw_dir: Path, log_level: str, log_file: str | None = None) -> str | None:
+def crawl_blocking(config: CrawlConfig, raw_dir: Path, log_level: str, log_file: str | None = None,
+                   redis_url: str | None = None) -> str | None:
     """Crawl until done or out of budget; return Scrapy's finish reason (None: never ran).
 
-    The caller holds the crawl lock.
+    The caller holds the crawl lock, except with `redis_url`: then other processes may be
+    writing to raw/ too (safely: objects appear by rename, log lines by one appending write),
+    and their temp files are not stale.
     """
-    RawStore(raw_dir).remove_stale_temp_files()
-    settings = Settings(scrapy_settings(config, raw_dir, log_level, log_file))
+    if redis_url is None:
+        RawStore(raw_dir).remove_stale_temp_files()
+    settings = Settings(scrapy_settings(config, raw_dir, log_level, log_file, redis_url))
     _install_log_handler(settings)
     process = CrawlerProcess(settings)
     for name in _STARTUP_CHATTER:  # after CrawlerProcess, whose logging setup resets levels

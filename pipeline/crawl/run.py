@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline.config import CrawlConfig, config_to_json
-from pipeline.crawl.lock import EXIT_LOCKED, CrawlError, CrawlLocked, locked_message
+from pipeline.crawl.lock import EXIT_LOCKED, CrawlError, CrawlLocked, CrawlUnusable, locked_message
 from pipeline.model import SourceDoc
 from pipeline.raw import FetchRecord, RawStore, snapshot_docs
 
@@ -43,12 +43,19 @@ class CrawlStats:
         return self.new + self.unchanged
 
 
-def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO", log_file: Path | None = None) -> CrawlStats:
+def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO", log_file: Path | None = None,
+              redis_url: str | None = None) -> CrawlStats:
     """Crawl every source into raw_dir; raises CrawlLocked if another crawl holds it. The
-    crawl logs to stderr, or appends to `log_file`.
+    crawl logs to stderr, or appends to `log_file`. With `redis_url` the frontier is shared with
+    every crawl process using that Redis (crawl/shared.py).
 
     The crawl process is killed when the thread that called this ends, also by SIGKILL.
     """
+    if redis_url:
+        from pipeline.crawl.shared import check_redis
+
+        if problem := check_redis(redis_url):
+            raise CrawlUnusable(problem)
     started = _utc_now()
     raw_dir = Path(raw_dir)
     store = RawStore(raw_dir)
@@ -58,7 +65,8 @@ def run_crawl(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO", log_f
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     child = subprocess.run(
         [sys.executable, "-m", "pipeline.crawl", "--raw", str(raw_dir), "--log-level", log_level,
-         "--parent", str(os.getpid()), *(["--log-file", str(log_file)] if log_file else [])],
+         "--parent", str(os.getpid()), *(["--log-file", str(log_file)] if log_file else []),
+         *(["--redis", redis_url] if redis_url else [])],
         input=config_to_json(config), text=True, env=env, check=False,
     )
     if child.returncode == EXIT_LOCKED:

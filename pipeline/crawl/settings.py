@@ -8,6 +8,7 @@ from pipeline import __version__
 from pipeline.config import CrawlConfig
 
 _MIDDLEWARES = "pipeline.crawl.middlewares"
+_SHARED = "pipeline.crawl.shared"
 
 
 def user_agent(contact: str) -> str:
@@ -15,7 +16,20 @@ def user_agent(contact: str) -> str:
 
 
 def scrapy_settings(config: CrawlConfig, raw_dir: Path, log_level: str = "INFO",
-                    log_file: str | None = None) -> dict[str, Any]:
+                    log_file: str | None = None, redis_url: str | None = None) -> dict[str, Any]:
+    """The crawl's settings; with `redis_url`, the frontier shared through Redis (crawl/shared.py)."""
+    settings = _local_settings(config, raw_dir, log_level, log_file)
+    if redis_url:
+        from pipeline.crawl.shared import redis_settings
+
+        delays = {host: delay for host, slot in settings["DOWNLOAD_SLOTS"].items() if (delay := slot["delay"]) is not None}
+        settings |= redis_settings(redis_url, delays)
+        settings["DOWNLOADER_MIDDLEWARES"] |= {f"{_SHARED}.HostLockMiddleware": 950}  # last: just before the download
+        settings["ITEM_PIPELINES"] |= {f"{_SHARED}.InFlightDone": 200}  # after the row is stored
+    return settings
+
+
+def _local_settings(config: CrawlConfig, raw_dir: Path, log_level: str, log_file: str | None) -> dict[str, Any]:
     crawl = config.settings
     return {
         "NIANBAO_CONFIG": config,

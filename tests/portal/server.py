@@ -46,6 +46,7 @@ class Hit:
     status: int
     conditional: bool
     user_agent: str
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class Loopback:
@@ -82,11 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        arrived = time.monotonic()
         path = self.path.split("?", 1)[0]
         conditional = "If-None-Match" in self.headers or "If-Modified-Since" in self.headers
         status = self._answer(path)
         with self.portal.lock:
-            self.portal.hits.append(Hit(path, status, conditional, self.headers.get("User-Agent", "")))
+            self.portal.hits.append(Hit(path, status, conditional, self.headers.get("User-Agent", ""), arrived))
 
     def _answer(self, path: str) -> int:
         if path == FLAKY and path not in self.portal.failed_once:
