@@ -77,7 +77,7 @@ retry_backoff = 0.1
 
 [[source]]
 name = "青禾县人民政府"
-adcode = "320999"
+adcode = "320831"
 listing = "{listing}"
 """, encoding="utf-8")
     return path
