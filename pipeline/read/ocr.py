@@ -1,0 +1,206 @@
+"""OCR: words with positions and confidences from a page image, and the same character
+records the PDF text layer gives, so scanned pages go through the same line and table
+reading (pipeline/read/layout.py, pdf_columns.py) as printed ones.
+
+The engine is RapidOCR on onnxruntime (PP-OCRv4 models shipped inside the wheel; nothing is
+downloaded). It is imported and loaded once per process, when a document first needs it.
+Detection runs on a reduced copy of the page; recognition reads crops of the full image.
+docs/ocr.md says why this engine and what it costs."""
+from __future__ import annotations
+
+import io
+import math
+import re
+import statistics
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.model import DocumentError
+from pipeline.read.layout import blocks_from_lines, lines_from_chars
+
+ENGINE = "rapidocr_onnxruntime"
+DET_SCALE = 0.6  # detection on a 0.6 copy finds the same boxes at a third of the cost
+REC_MIN_WIDTH = 96  # px of the 48-px-high recognition input; 320 (the default) pads a lone digit fivefold
+MAX_SKEW = 1.5  # degrees: a larger turn read from the boxes is a slanted stamp, not the page
+BOX_POINTS = 14.0  # a detected box of body text is this high in points (10.5-pt type plus margin)
+_RULES = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "ocr.yaml").read_text(encoding="utf-8"))
+_LOOKALIKES = str.maketrans(_RULES["digit_lookalikes"])
+# A word of digits, lookalikes and stray marks only, with one digit-like character at least.
+_NUMBERISH = re.compile("^[" + re.escape("0123456789" + "".join(_RULES["digit_lookalikes"]) + _RULES["stray_marks"])
+                        + "]+$")
+
+
+class OcrUnavailable(DocumentError):
+    """The OCR engine is not installed: the message names the package."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """A recognised piece of text on the upright (deskewed) page, in pixels."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float
+
+    @property
+    def vertical(self) -> bool:
+        return len(self.text) > 1 and self.bottom - self.top > 1.5 * (self.x1 - self.x0)
+
+
+@cache
+def _engine():
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as err:
+        raise OcrUnavailable(f"scanned pages need OCR, but {ENGINE} is not installed (pip install {ENGINE})") from err
+    engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False)
+    engine.text_rec.rec_image_shape = [3, 48, REC_MIN_WIDTH]
+    return engine
+
+
+def _ink(image: Image.Image) -> np.ndarray:
+    """The page in grey with red ink (stamps, signatures) turned to paper."""
+    rgb = np.asarray(image.convert("RGB")).astype(np.int16)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    grey = np.asarray(image.convert("L")).copy()
+    grey[(red - np.maximum(green, blue)) > 60] = 255
+    return grey
+
+
+def _detect(engine, page: np.ndarray) -> list[np.ndarray]:
+    import cv2
+    small = cv2.resize(page, None, fx=DET_SCALE, fy=DET_SCALE, interpolation=cv2.INTER_AREA)
+    boxes, _ = engine.text_det(small)
+    if boxes is None or len(boxes) == 0:
+        return []
+    return [(box / DET_SCALE).astype(np.float32) for box in boxes]
+
+
+def _skew(boxes: list[np.ndarray]) -> float:
+    """The page's turn in radians: the median slope of the long boxes' top edges."""
+    slopes = [math.atan2(b[1][1] - b[0][1], b[1][0] - b[0][0]) for b in boxes
+              if np.linalg.norm(b[1] - b[0]) > 4 * np.linalg.norm(b[3] - b[0])]
+    angle = statistics.median(slopes) if slopes else 0.0
+    return angle if abs(angle) <= math.radians(MAX_SKEW) else 0.0
+
+
+def _upright(box: np.ndarray, angle: float, centre: np.ndarray) -> np.ndarray:
+    cos, sin = math.cos(-angle), math.sin(-angle)
+    shifted = box - centre
+    return np.stack([shifted[:, 0] * cos - shifted[:, 1] * sin, shifted[:, 0] * sin + shifted[:, 1] * cos], 1) + centre
+
+
+def _mend(text: str) -> str:
+    """A number read with lookalike letters or a speck beside it ('o', '.0', '1O'), as printed."""
+    if not _NUMBERISH.match(text) or not any(c.isdigit() or c in _RULES["digit_lookalikes"] for c in text):
+        return text
+    mended = text.translate(_LOOKALIKES).strip(_RULES["stray_marks"])
+    return mended or text
+
+
+def recognise(image: Image.Image) -> list[Word]:
+    """The words of a page image with their boxes on the deskewed page and their confidences."""
+    engine = _engine()
+    grey = _ink(image)
+    page = np.stack([grey] * 3, axis=-1)
+    boxes = _detect(engine, page)
+    if not boxes:
+        return []
+    read, _ = engine.text_rec(engine.get_crop_img_list(page, boxes))
+    angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
+    words = []
+    for box, (text, confidence) in zip(boxes, read):
+        text = text.strip()
+        if not text or confidence < _RULES["min_confidence"]:
+            continue
+        pts = _upright(box, angle, centre)
+        words.append(Word(text, float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
+                          float(pts[:, 1].max()), float(confidence)))
+    return words
+
+
+def _pieces(word: Word) -> list[Word]:
+    """A word split where it prints spaces, or a vertical word split into its characters."""
+    if word.vertical:
+        step = (word.bottom - word.top) / len(word.text)
+        return [Word(c, word.x0, word.top + i * step, word.x1, word.top + (i + 1) * step, word.confidence)
+                for i, c in enumerate(word.text)]
+    parts = word.text.split()
+    if len(parts) == 1:
+        return [Word(_mend(word.text), word.x0, word.top, word.x1, word.bottom, word.confidence)]
+    total, at, out = sum(_weight(p) for p in parts) + len(parts) - 1, word.x0, []
+    unit = (word.x1 - word.x0) / total
+    for part in parts:
+        end = at + _weight(part) * unit
+        out.append(Word(_mend(part), at, word.top, end, word.bottom, word.confidence))
+        at = end + unit
+    return out
+
+
+def _weight(text: str) -> float:
+    """A character's share of a word's width: Chinese characters are twice as wide as digits."""
+    return sum(1.0 if ord(c) > 0x2E80 else 0.5 for c in text)
+
+
+def _rows(pieces: list[Word]) -> list[list[Word]]:
+    """Pieces whose vertical centres lie within 40 % of a text height of a row's mean: one row."""
+    height = statistics.median(p.bottom - p.top for p in pieces if not p.vertical or len(p.text) == 1)
+    rows: list[list[Word]] = []
+    for piece in sorted(pieces, key=_middle):
+        if rows and abs(_middle(piece) - statistics.fmean(_middle(p) for p in rows[-1])) <= 0.4 * height:
+            rows[-1].append(piece)
+        else:
+            rows.append([piece])
+    return rows
+
+
+def _middle(word: Word) -> float:
+    return (word.top + word.bottom) / 2
+
+
+def chars(words: list[Word], scale: float) -> list[dict]:
+    """pdfplumber char records (points, top-down) of the words: each row of words on one
+    baseline, each word's characters spread over its box by width."""
+    if not words:
+        return []
+    out = []
+    for row in _rows([p for w in words for p in _pieces(w)]):
+        middle = statistics.median(_middle(p) for p in row) / scale
+        size = statistics.median(p.bottom - p.top for p in row) * 0.75 / scale
+        for piece in sorted(row, key=lambda p: p.x0):
+            at, unit = piece.x0, (piece.x1 - piece.x0) / _weight(piece.text)
+            for c in piece.text:
+                end = at + _weight(c) * unit
+                out.append({"text": c, "x0": at / scale, "x1": end / scale, "top": middle - size / 2,
+                            "doctop": middle - size / 2, "bottom": middle + size / 2, "upright": True,
+                            "size": size, "confidence": piece.confidence})
+                at = end
+    return out
+
+
+def page_lines(image: Image.Image, scale: float) -> list[dict]:
+    """The printed lines of a page image rendered at `scale` pixels per point."""
+    return lines_from_chars(chars(recognise(image), scale))
+
+
+def image_blocks(data: bytes) -> list[str]:
+    """The text blocks of one PNG/JPEG image (a table given as a picture, an image attachment),
+    tables as the table rows the parser reads. Its scale is taken from the height of its text."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError) as err:
+        raise DocumentError(f"unreadable image ({err})") from err
+    words = recognise(image)
+    if not words:
+        return []
+    scale = statistics.median(w.bottom - w.top for w in words if not w.vertical) / BOX_POINTS
+    return blocks_from_lines(lines_from_chars(chars(words, scale)))
