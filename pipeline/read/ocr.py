@@ -132,17 +132,67 @@ def recognise(image: Image.Image) -> list[Word]:
     boxes = _detect(engine, page)
     if not boxes:
         return []
-    read, _ = engine.text_rec(engine.get_crop_img_list(page, boxes))
     angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
+    words = _read(engine, page, boxes, angle, centre, _RULES["min_confidence"])
+    probes = _blank_cells(words)
+    if probes:
+        back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
+        words += [w for w in _read(engine, page, back, angle, centre, _RULES["probe_confidence"])
+                  if _NUMBER.match(w.text)]
+    return words
+
+
+def _read(engine, page: np.ndarray, boxes: list[np.ndarray], angle: float, centre: np.ndarray,
+          floor: float) -> list[Word]:
+    """The words in the boxes (page coordinates), placed on the upright page."""
+    read, _ = engine.text_rec(engine.get_crop_img_list(page, boxes))
     words = []
     for box, (text, confidence) in zip(boxes, read):
         text = text.strip()
-        if not text or confidence < _RULES["min_confidence"]:
+        if not text or confidence < floor:
             continue
         pts = _upright(box, angle, centre)
-        words.append(Word(text, float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
+        words.append(Word(_mend(text), float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
                           float(pts[:, 1].max()), float(confidence)))
     return words
+
+
+_NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
+_COLUMN_ROWS = 3  # numbers standing one above another in this many rows make a table column
+
+
+def _blank_cells(words: list[Word]) -> list[np.ndarray]:
+    """Boxes (upright page) where a table row has no number under a column the rows around it
+    fill: the detector misses lone thin digits ('0', '1') in speckled cells, so each such cell
+    is read once more from its own crop. A cell that is really empty reads as nothing."""
+    numbers = [w for w in words if _NUMBER.match(w.text) and not w.vertical]
+    rows = [r for r in _rows(numbers) if len(r) >= 2] if numbers else []
+    if not rows:
+        return []
+    height = statistics.median(w.bottom - w.top for r in rows for w in r)
+    columns = _columns([((w.x0 + w.x1) / 2, _middle(w)) for r in rows for w in r], height)
+    probes = []
+    for row in rows:
+        y = statistics.median(_middle(w) for w in row)
+        for x, low, high in columns:
+            filled = any(w.x0 - height / 2 <= x <= w.x1 + height / 2 for w in row)
+            if not filled and low - 2 * height <= y <= high + 2 * height:
+                half_w, half_h = 1.0 * height, 0.7 * height
+                probes.append(np.array([[x - half_w, y - half_h], [x + half_w, y - half_h], [x + half_w, y + half_h],
+                                        [x - half_w, y + half_h]]))
+    return probes
+
+
+def _columns(centres: list[tuple[float, float]], height: float) -> list[tuple[float, float, float]]:
+    """Table columns (x, top row's y, bottom row's y) where numbers stand one above another."""
+    columns: list[list[tuple[float, float]]] = []
+    for x, y in sorted(centres):
+        if columns and x - columns[-1][-1][0] <= 0.5 * height:
+            columns[-1].append((x, y))
+        else:
+            columns.append([(x, y)])
+    return [(statistics.median(x for x, _ in c), min(y for _, y in c), max(y for _, y in c))
+            for c in columns if len(c) >= _COLUMN_ROWS]
 
 
 def _pieces(word: Word) -> list[Word]:
@@ -153,7 +203,7 @@ def _pieces(word: Word) -> list[Word]:
                 for i, c in enumerate(word.text)]
     parts = word.text.split()
     if len(parts) == 1:
-        return [Word(_mend(word.text), word.x0, word.top, word.x1, word.bottom, word.confidence)]
+        return [word]
     total, at, out = sum(_weight(p) for p in parts) + len(parts) - 1, word.x0, []
     unit = (word.x1 - word.x0) / total
     for part in parts:
