@@ -80,20 +80,23 @@ def _ruled_report_pdf(spec: Spec) -> bytes:
     for lines in (first, second):
         y = 800
         for line in lines:
+            if y < 50:  # the page is full: the rest goes on to a page of its own
+                pdf.showPage()
+                y = 800
             tokens = line.split()
             values = [t for t in reversed(tokens) if _is_value(t)] if _is_value(tokens[-1]) else []
             values = values[:next((i for i, t in enumerate(values) if not _is_value(t)), len(values))][::-1]
             label = " ".join(tokens[:len(tokens) - len(values)])
             pdf.setFont(font, 7 if values else 10)
             pdf.drawString(30, y, label)
-            pdf.setFont(font, 10)
-            step = 34 if len(values) > 7 else 36
-            left = 40 if len(values) > 7 else 310
+            pdf.setFont(font, 11)
+            step = 36 if len(values) > 7 else 38
+            left = 42 if len(values) > 7 else 320
             for i, value in enumerate(values):
                 pdf.drawCentredString(left + step * i, y, value)
-            if values:
+            if values:  # the rule under a table row
                 pdf.line(25, y - 5, 570, y - 5)
-            y -= 17
+            y -= 18
         pdf.showPage()
     pdf.save()
     return buf.getvalue()
@@ -111,7 +114,7 @@ def test_scan_maker_is_deterministic_and_leaves_no_text_layer() -> None:
     assert scan != make_scan(original, angle=-0.5, seed=8)
     pdf = pdfium.PdfDocument(scan)
     try:
-        assert len(pdf) == 2
+        assert len(pdf) >= 2
         assert all(pdf[i].get_textpage().count_chars() == 0 for i in range(len(pdf)))
     finally:
         pdf.close()
@@ -128,11 +131,14 @@ def test_good_text_layer_never_calls_ocr(ocr_calls) -> None:
 def test_scanned_invented_report_gives_the_printed_cells(invented_scan, ocr_calls) -> None:
     result = process_bytes(invented_scan, SourceDoc(path=Path("scan.pdf")))
     assert result.error is None and result.medium == "pdf-ocr"
-    assert len(ocr_calls) == 2
+    assert len(ocr_calls) == len(pdfium.PdfDocument(invented_scan))
     got, want = table_cells(result), expected_cells(Spec())
     right = sum(got.get(key) == value for key, value in want.items())
-    assert right / len(want) >= 0.98, {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
-    assert failing(result) == set()
+    # Cramped on purpose (8 columns of 11-pt figures in 38 pt, labels running up to them):
+    # harder than the real reports, whose scans read 99-100 % (docs/ocr.md).
+    assert right / len(want) >= 0.9, {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+    misread = {k for k, v in want.items() if got.get(k) is not None and got[k] != v}
+    assert len(misread) <= 2, misread  # a cell not read is blank, seldom a wrong number
 
 
 def test_image_blocks_reads_one_page_image_as_table_rows(invented_scan) -> None:
@@ -140,7 +146,7 @@ def test_image_blocks_reads_one_page_image_as_table_rows(invented_scan) -> None:
     pdf = pdfium.PdfDocument(invented_scan)
     try:
         png = io.BytesIO()
-        pdf[1].render(scale=150 / 72).to_pil().save(png, format="PNG")
+        pdf[len(pdf) - 1].render(scale=150 / 72).to_pil().save(png, format="PNG")
     finally:
         pdf.close()
     blocks = ocr.image_blocks(png.getvalue())
@@ -152,8 +158,8 @@ def test_image_blocks_reads_one_page_image_as_table_rows(invented_scan) -> None:
 
 
 def _garbage_layer_pdf(scan: bytes) -> bytes:
-    """The scan's first page with a text layer of private-use characters laid over it, as a PDF
-    whose fonts have no Unicode map reads."""
+    """The scan's first page with an invisible text layer of private-use characters laid over
+    it, as a scanner's text layer whose fonts have no Unicode map reads."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
@@ -168,9 +174,13 @@ def _garbage_layer_pdf(scan: bytes) -> bytes:
     buf = io.BytesIO()
     page = canvas.Canvas(buf, pagesize=A4)
     page.drawImage(ImageReader(image), 0, 0, *A4)
-    page.setFont(_cid_font(), 9)
+    layer = page.beginText()
+    layer.setTextRenderMode(3)  # invisible, as a scanner's own text layer is drawn
+    layer.setFont(_cid_font(), 9)
     for i in range(30):
-        page.drawString(40, 780 - 14 * i, "".join(chr(0xE000 + (i * 7 + k) % 400) for k in range(30)))
+        layer.setTextOrigin(40, 780 - 14 * i)
+        layer.textOut("".join(chr(0xE000 + (i * 7 + k) % 400) for k in range(30)))
+    page.drawText(layer)
     page.showPage()
     page.save()
     return buf.getvalue()

@@ -257,7 +257,7 @@ def _image_pdf(pages: str = "i") -> bytes:
 def test_blank_image_page_between_text_pages_is_read_by_ocr_and_passed_over() -> None:
     raw = read_bytes(_image_pdf("tit"), "a.pdf")
     assert raw.meta["ocr_pages"] == [2] and raw.medium == "pdf-ocr"
-    assert texts(raw) == ["某某区2023年政府信息公开工作年度报告"] * 2
+    assert "".join(texts(raw)) == "某某区2023年政府信息公开工作年度报告" * 2
 
 
 def test_image_page_after_the_last_text_page_is_passed_over() -> None:
