@@ -133,7 +133,7 @@ def recognise(image: Image.Image) -> list[Word]:
     if not boxes:
         return []
     angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
-    words = _read(engine, page, boxes, angle, centre, _RULES["min_confidence"])
+    words = [w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"]) if not _noise(w)]
     probes = _blank_cells(words)
     if probes:
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
@@ -155,6 +155,12 @@ def _read(engine, page: np.ndarray, boxes: list[np.ndarray], angle: float, centr
         words.append(Word(_mend(text), float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
                           float(pts[:, 1].max()), float(confidence)))
     return words
+
+
+def _noise(word: Word) -> bool:
+    """A speck read as a mark or a letter or two ('e', '%.'), unsurely: no figure and no word."""
+    return (word.confidence < _RULES["noise_confidence"] and len(word.text) <= 2
+            and not any(c.isdigit() or ord(c) > 0x2E80 for c in word.text))
 
 
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
