@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS figures (
     value_base DOUBLE, approx BOOLEAN, implicit BOOLEAN, source VARCHAR, "start" INTEGER, "end" INTEGER,
     snippet VARCHAR, part_of INTEGER,
     section VARCHAR,                   -- numbered report section (一 … 六) of a prose figure
-    scope VARCHAR                      -- period counted: year, cumulative, previous_year, change, rate
+    scope VARCHAR,                     -- period counted: year, cumulative, previous_year, change, rate
+    ocr_confidence DOUBLE              -- OCR engine's confidence (0-1) in the number; NULL unless read from a scan
 );
 CREATE TABLE IF NOT EXISTS checks (
     report_id VARCHAR, rule VARCHAR, kind VARCHAR, ok BOOLEAN, lhs DOUBLE, rhs DOUBLE
@@ -54,6 +55,7 @@ CREATE TABLE IF NOT EXISTS regions (
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS extractor_version VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS section VARCHAR;
 ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- rows from before scope were all this year's
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS ocr_confidence DOUBLE;  -- rows from before OCR were all printed text
 
 -- ───────────────────────── comparison across issuers, districts and years ─────────────────────────
 -- Views below are documented in docs/warehouse.md.

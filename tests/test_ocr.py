@@ -139,6 +139,9 @@ def test_scanned_invented_report_gives_the_printed_cells(invented_scan, ocr_call
     assert right / len(want) >= 0.9, {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
     misread = {k for k, v in want.items() if got.get(k) is not None and got[k] != v}
     assert len(misread) <= 2, misread  # a cell not read is blank, seldom a wrong number
+    read = [f for f in result.figures if f.source == "table" and f.value is not None]
+    assert read and all(0 < f.ocr_confidence <= 1 for f in read)
+    assert result.figures[0].to_json(0)["ocr_confidence"] == result.figures[0].ocr_confidence
 
 
 def test_image_blocks_reads_one_page_image_as_table_rows(invented_scan) -> None:
@@ -227,6 +230,7 @@ def test_slow_scan_of_a_real_report_keeps_its_cells_and_printed_inconsistencies(
     printed = process_bytes(data, SourceDoc(path=Path("hongze-2023.pdf")))
     scanned = process_bytes(make_scan(data, angle=0.6, seed=1), SourceDoc(path=Path("hongze-2023.pdf")))
     assert scanned.medium == "pdf-ocr" and printed.medium == "pdf"
+    assert all(f.ocr_confidence is None for f in printed.figures)
     want, got = table_cells(printed), table_cells(scanned)
     right = sum(got.get(key) == value for key, value in want.items())
     assert len(want) >= 180 and right / len(want) >= 0.98

@@ -39,22 +39,52 @@ def lines_from_chars(chars: list[dict]) -> list[dict]:
 
 def blocks_from_lines(lines: list[dict]) -> list[str]:
     """The text blocks of a document's lines: blank table cells marked, wrapped prose joined."""
+    return [text for text, _ in blocks_with_confidence(lines)]
+
+
+def blocks_with_confidence(lines: list[dict]) -> list[tuple[str, list[float] | None]]:
+    """The text blocks, each with the recogniser's confidence in each number it prints, in
+    order, when its characters carry one (OCR); None where they do not, or do not line up."""
     if not lines:
         return []
+    confidences = [_number_confidences(line) for line in lines]
     fill_blank_columns(lines)
     right = _right_margin(lines)
-    return [t for t in _join_wrapped(lines, right) if not is_boilerplate(t)]
+    out = []
+    for text, group in _join_wrapped(lines, right):
+        if is_boilerplate(text):
+            continue
+        found = [c for i in group for c in (confidences[i] or [])]
+        known = all(confidences[i] is not None for i in group) and len(found) == len(NUMBER.findall(text))
+        out.append((text, found if known else None))
+    return out
+
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")  # a printed number, as the extractors find it
+
+
+def _number_confidences(line: dict) -> list[float] | None:
+    """The least confidence of each number's characters, for a line read by OCR."""
+    chars = [c for c in line.get("chars", []) if c["text"].strip()]
+    if not chars or "confidence" not in chars[0]:
+        return None
+    out, at = [], 0
+    for word in line["text"].split():
+        for m in NUMBER.finditer(word):
+            out.append(min(c["confidence"] for c in chars[at + m.start():at + m.end()]))
+        at += len(word)
+    return out if at == len(chars) else None
 
 
 def _char_width(line: dict) -> float:
     return max(8.0, line["bottom"] - line["top"])
 
 
-def _join_wrapped(lines: list[dict], right: float) -> list[str]:
+def _join_wrapped(lines: list[dict], right: float) -> list[tuple[str, list[int]]]:
     """A line that reaches the right margin and ends mid-sentence continues on the next line;
-    centred titles and lines in another font size never do."""
-    out: list[str] = []
-    carry = ""
+    centred titles and lines in another font size never do. Each text with its lines' indexes."""
+    out: list[tuple[str, list[int]]] = []
+    carry, group = "", []
     left = min(ln["x0"] for ln in lines)
     for i, line in enumerate(lines):
         text = line["text"].strip()
@@ -66,11 +96,12 @@ def _join_wrapped(lines: list[dict], right: float) -> list[str]:
         wraps = (full and not text.endswith(_SENTENCE_END) and not is_table_row(text)
                  and nxt and not _HEADING.match(nxt) and not is_table_row(nxt))
         carry += text
+        group.append(i)
         if not wraps:
-            out.append(carry)
-            carry = ""
+            out.append((carry, group))
+            carry, group = "", []
     if carry:
-        out.append(carry)
+        out.append((carry, group))
     return out
 
 

@@ -12,7 +12,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline.limits import PDF_PAGES
 from pipeline.model import DocumentError, RawDocument
-from pipeline.read.layout import blocks_from_lines, lines_from_chars
+from pipeline.read.layout import blocks_with_confidence, lines_from_chars
 
 OCR_DPI = 150  # a scan's usual resolution: body text is 30 px high, enough for the recogniser
 # A text layer is garbage when more than this share of its characters has no Unicode meaning
@@ -139,8 +139,12 @@ def read(data: bytes) -> RawDocument:
     all_lines = [ln for lines, _ in per_page for ln in lines]
     if not all_lines:
         raise DocumentError(_nothing_read(len(pages), ocr_pages))
-    return RawDocument(blocks=list(blocks_from_lines(all_lines)), medium="pdf-ocr" if ocr_pages else "pdf",
-                       title=title, meta={"pages": len(pages), "ocr_pages": ocr_pages})
+    blocks = blocks_with_confidence(all_lines)
+    meta: dict = {"pages": len(pages), "ocr_pages": ocr_pages}
+    if ocr_pages:  # the recogniser's confidence in each number of each block (None: not known)
+        meta["ocr_confidence"] = [confidence for _, confidence in blocks]
+    return RawDocument(blocks=[text for text, _ in blocks], medium="pdf-ocr" if ocr_pages else "pdf",
+                       title=title, meta=meta)
 
 
 def _nothing_read(pages: int, ocr_pages: list[int]) -> str:
