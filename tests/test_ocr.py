@@ -96,7 +96,7 @@ def _ruled_report_pdf(spec: Spec) -> bytes:
                 pdf.drawCentredString(left + step * i, y, value)
             if values:  # the rule under a table row
                 pdf.line(25, y - 5, 570, y - 5)
-            y -= 18
+            y -= 16
         pdf.showPage()
     pdf.save()
     return buf.getvalue()
