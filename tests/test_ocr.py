@@ -144,20 +144,37 @@ def test_scanned_invented_report_gives_the_printed_cells(invented_scan, ocr_call
     assert result.figures[0].to_json(0)["ocr_confidence"] == result.figures[0].ocr_confidence
 
 
-def test_image_blocks_reads_one_page_image_as_table_rows(invented_scan) -> None:
-    """The entry point for images in HTML pages and attachments: PNG bytes in, blocks out."""
+def _stamped(image):
+    """The page in colour with a red seal pressed over table 四's figures and a red signature,
+    printed over the black as ink is (multiplied: black stays black)."""
+    from PIL import Image, ImageChops, ImageDraw
+
+    page = image.convert("RGB")
+    ink = Image.new("RGB", page.size, "white")
+    pen = ImageDraw.Draw(ink)
+    width = page.size[0]
+    pen.ellipse((width * 0.35, 40, width * 0.35 + 260, 300), outline=(220, 30, 30), width=9)
+    pen.polygon([(width * 0.35 + 130, 110), (width * 0.35 + 160, 200), (width * 0.35 + 80, 150),
+                 (width * 0.35 + 180, 150), (width * 0.35 + 100, 200)], fill=(230, 40, 40))
+    pen.line((80, 330, 500, 300), fill=(200, 20, 40), width=6)
+    return ImageChops.multiply(page, ink)
+
+
+def test_image_blocks_reads_one_stamped_page_image_as_table_rows(invented_scan) -> None:
+    """The entry point for images in HTML pages and attachments: PNG bytes in, blocks out; a
+    red seal over the figures and a red signature do not break the rows."""
     pdf = pdfium.PdfDocument(invented_scan)
     try:
         png = io.BytesIO()
-        pdf[len(pdf) - 1].render(scale=150 / 72).to_pil().save(png, format="PNG")
+        _stamped(pdf[len(pdf) - 1].render(scale=150 / 72).to_pil()).save(png, format="PNG")
     finally:
         pdf.close()
     blocks = ocr.image_blocks(png.getvalue())
     assert any(b.startswith("四、政府信息公开行政复议") for b in blocks)
     row = expected_cells(Spec())
-    review = [str(row[k]) for k in ("review.upheld", "review.corrected", "review.other", "review.pending",
-                                    "review.total")]
-    assert any(" ".join(review) in b for b in blocks), blocks
+    heads = ("upheld", "corrected", "other", "pending", "total")
+    keys = [f"{table}.{head}" for table in ("review", "litigation.direct", "litigation.after_review") for head in heads]
+    assert " ".join(str(row[k]) for k in keys) in blocks  # the figures under the seal too
 
 
 def _garbage_layer_pdf(scan: bytes) -> bytes:
