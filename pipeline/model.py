@@ -104,12 +104,14 @@ class Figure:
     section: str | None = None
     # Which period the number counts (CONTRACT.md): year, cumulative, previous_year, change, rate.
     scope: str = "year"
+    # The OCR engine's confidence (0–1) in the printed number, for a figure read from a scan.
+    ocr_confidence: float | None = None
 
     def to_json(self, index: int) -> dict:
         return {"id": index, "key": self.key, "label": self.label, "value": self.value, "unit": self.unit,
                 "approx": self.approx, "implicit": self.implicit, "source": self.source,
                 "start": self.start, "end": self.end, "part_of": self.part_of, "section": self.section,
-                "scope": self.scope}
+                "scope": self.scope, "ocr_confidence": self.ocr_confidence}
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pipeline.extract.zeros import implicit_zeros
 from pipeline.model import Check, Document, DocumentError, Figure, RawDocument, SourceDoc
 from pipeline.normalize import build_document
 from pipeline.read import images, read_bytes
+from pipeline.read.layout import NUMBER
 
 _EXTRACTOR_SOURCES = ("read", "extract", "metrics", "normalize.py", "classify.py", "checks.py", "numbers.py",
                       "process.py", "regions.py", "data")
@@ -97,6 +98,21 @@ def _mark_sections(doc: Document, figures: list[Figure]) -> None:
         fig.section = next((name for start, name in reversed(heads) if start <= fig.start), None)
 
 
+def _mark_ocr_confidence(doc: Document, figures: list[Figure]) -> None:
+    """Each figure of a scanned page gets the recogniser's confidence in its number: the
+    reader gives one per number of each block, in order, and each block is one line here."""
+    per_block = doc.meta.get("ocr_confidence")
+    if not per_block or len(per_block) != len(doc.lines):
+        return
+    at: dict[int, float] = {}
+    for (start, end), confidences in zip(doc.lines, per_block):
+        found = list(NUMBER.finditer(doc.text, start, end))
+        if confidences is not None and len(found) == len(confidences):
+            at.update((m.start(), c) for m, c in zip(found, confidences))
+    for fig in figures:
+        fig.ocr_confidence = next((at[i] for i in range(fig.start, fig.end) if i in at), None)
+
+
 def _tables_are_images(doc: Document, fmt: str, figures: list[Figure]) -> bool:
     """A standard report page that shows pictures where table 三 or 四 should be: the pictures are them."""
     read = {f.key.split(".")[0] for f in figures if f.source == "table" and f.key}
@@ -142,6 +158,7 @@ def process_bytes(data: bytes, source: SourceDoc) -> Result:
         info = result.classification
         if not info.is_report:
             return result
+        _mark_ocr_confidence(result.document, figures)
         _require_tables(result.document, info.format, figures, unread)
         result.figures = figures
         result.checks = check_document(figures, info.format)

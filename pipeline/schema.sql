@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS figures (
     value_base DOUBLE, approx BOOLEAN, implicit BOOLEAN, source VARCHAR, "start" INTEGER, "end" INTEGER,
     snippet VARCHAR, part_of INTEGER,
     section VARCHAR,                   -- numbered report section (一 … 六) of a prose figure
-    scope VARCHAR                      -- period counted: year, cumulative, previous_year, change, rate
+    scope VARCHAR,                     -- period counted: year, cumulative, previous_year, change, rate
+    ocr_confidence DOUBLE              -- OCR engine's confidence (0-1) in the number; NULL unless read from a scan
 );
 CREATE TABLE IF NOT EXISTS checks (
     report_id VARCHAR, rule VARCHAR, kind VARCHAR, ok BOOLEAN, lhs DOUBLE, rhs DOUBLE
@@ -57,6 +58,7 @@ ALTER TABLE figures ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'year';  -- r
 -- A crawl's runs row (command 'crawl'): pages fetched (a body or a 304) and refused (robots.txt, host list).
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS fetched INTEGER;
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS refused INTEGER;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS ocr_confidence DOUBLE;  -- rows from before OCR were all printed text
 
 -- ───────────────────────── comparison across issuers, districts and years ─────────────────────────
 -- Views below are documented in docs/warehouse.md.

@@ -287,7 +287,8 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
                             "unit": f.unit, "value_base": base, "approx": f.approx, "implicit": f.implicit,
                             "source": f.source, "start": f.start, "end": f.end,
                             "snippet": text[max(0, f.start - 20):f.end + 20].replace("\n", " "), "part_of": f.part_of,
-                            "section": f.section, "scope": f.scope})
+                            "section": f.section, "scope": f.scope,
+                            "ocr_confidence": f.ocr_confidence})
         checks.extend({"report_id": res.doc_id, "rule": c.rule, "kind": c.kind, "ok": c.ok, "lhs": c.lhs, "rhs": c.rhs}
                       for c in res.checks)
     columns = {
@@ -296,7 +297,7 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.D
         "reports": ["report_id", "doc_id", "title", "issuer", "adcode", "region", "year", "format", "script",
                     "extractor_version", "figures", "failed_checks"],
         "figures": ["report_id", "figure_id", "key", "label", "value", "unit", "value_base", "approx", "implicit", "source",
-                    "start", "end", "snippet", "part_of", "section", "scope"],
+                    "start", "end", "snippet", "part_of", "section", "scope", "ocr_confidence"],
         "checks": ["report_id", "rule", "kind", "ok", "lhs", "rhs"],
         "errors": ["run_id", "doc_id", "path", "url", "reason", "occurred_at"],
     }

@@ -255,3 +255,17 @@ def test_a_report_saved_three_times_counts_once(tmp_path: Path) -> None:
             assert con.execute(f"SELECT count(DISTINCT report_id) FROM {view}").fetchall() == [(1,)], view
     finally:
         con.close()
+
+
+def test_warehouse_from_before_ocr_gets_a_null_confidence_column(folder: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    process_documents(collect([folder]), warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        figures = con.execute("SELECT count(*) FROM figures").fetchone()[0]
+        con.execute("ALTER TABLE figures DROP COLUMN ocr_confidence")
+    finally:
+        con.close()
+    with store.connect(warehouse) as con:  # writable: the column is added, old rows were printed text
+        assert figures > 0
+        assert con.execute("SELECT count(*) FROM figures WHERE ocr_confidence IS NULL").fetchone()[0] == figures

@@ -9,6 +9,9 @@ import re
 _HEADERS = ["自然人", "商业", "科研", "社会", "法律", "其他", "总计"]
 _NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
 BLANK = "—"
+# Table 四's heading or head row: a short line naming 行政复议 without a sentence's punctuation
+# (a prose line before the tables may name 行政复议 too).
+_REVIEW_HEADING = re.compile(r"^[^，。；：]{0,16}行政复议[^，。；：]{0,16}$")
 
 
 def _tokens(line: dict) -> list[tuple[str, list[dict]]]:
@@ -126,7 +129,7 @@ def fill_blank_columns(lines: list[dict]) -> None:
             anchors = _anchors(lines[header_from:i])
             if anchors is not None:
                 anchors = _row_anchors(_table_rows(lines, i), len(anchors)) or anchors
-        if "行政复议" in text:
+        if _REVIEW_HEADING.match(text):
             _fill_review(lines, i)
             return
         if anchors is not None:
