@@ -36,9 +36,9 @@ class FakeOcr:
         self.shows = shows
         self.read: list[bytes] = []
 
-    def image_blocks(self, data: bytes) -> list:
-        self.read.append(data)
-        return self.shows[data]
+    def image_blocks(self, *images: bytes) -> list:
+        self.read.extend(images)
+        return [block for data in images for block in self.shows[data]]
 
 
 @pytest.fixture

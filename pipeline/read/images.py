@@ -15,13 +15,14 @@ from pipeline.model import DocumentError, RawDocument, RawTable, SourceDoc
 Fetch = Callable[[str], "bytes | None"]
 
 
-def ocr_blocks(data: bytes) -> list[str | RawTable]:
-    """The blocks OCR reads in one image; a one-line error when no OCR engine is there."""
+def ocr_blocks(*images: bytes) -> list[str | RawTable]:
+    """The blocks OCR reads in images that follow one another, read as one document's pages; a
+    one-line error when no OCR engine is there."""
     try:
         ocr = importlib.import_module("pipeline.read.ocr")
     except ModuleNotFoundError as err:
         raise DocumentError(f"image needs OCR, which is not available here ({err})") from err
-    return ocr.image_blocks(data)
+    return ocr.image_blocks(*images)
 
 
 def read_image(data: bytes) -> RawDocument:
@@ -33,16 +34,18 @@ def read_image(data: bytes) -> RawDocument:
 
 
 def splice(raw: RawDocument, fetch: Fetch) -> tuple[RawDocument, list[str]]:
-    """The page with each image's OCR'd blocks put in where the image stood, and the sources
-    of the images that could not be fetched."""
-    read: dict[int, list[str | RawTable]] = {}
+    """The page with its images' OCR'd blocks put in where the images stood, and the sources of
+    the images that could not be fetched. Images with no text between them are read together,
+    as the pages of one table."""
+    shown: dict[int, list[bytes]] = {}
     missing = []
     for image in raw.meta.get("images") or []:
         data = fetch(image["src"])
         if data is None:
             missing.append(image["src"])
         else:
-            read.setdefault(image["at"], []).extend(ocr_blocks(data))
+            shown.setdefault(image["at"], []).append(data)
+    read = {at: ocr_blocks(*images) for at, images in shown.items()}
     blocks: list[str | RawTable] = []
     for at in range(len(raw.blocks) + 1):
         blocks += read.get(at, []) + raw.blocks[at:at + 1]

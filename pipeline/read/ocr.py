@@ -265,9 +265,16 @@ def page_lines(image: Image.Image, scale: float) -> list[dict]:
     return lines_from_chars(chars(recognise(image), scale))
 
 
-def image_blocks(data: bytes) -> list[str]:
-    """The text blocks of one PNG/JPEG image (a table given as a picture, an image attachment),
-    tables as the table rows the parser reads. Its scale is taken from the height of its text."""
+def image_blocks(*images: bytes) -> list[str]:
+    """The text blocks of PNG/JPEG images that follow one another (a table given as pictures,
+    page by page; an image attachment), tables as the table rows the parser reads. They are laid
+    out as one document's pages, as a PDF's are: the column places a table's head gives on the
+    first picture hold for its rows on the next. Each picture's scale is taken from the height of
+    its text."""
+    return blocks_from_lines([line for data in images for line in _image_lines(data)])
+
+
+def _image_lines(data: bytes) -> list[dict]:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -277,4 +284,4 @@ def image_blocks(data: bytes) -> list[str]:
     if not words:
         return []
     scale = statistics.median(w.bottom - w.top for w in words if not w.vertical) / BOX_POINTS
-    return blocks_from_lines(lines_from_chars(chars(words, scale)))
+    return lines_from_chars(chars(words, scale))
