@@ -5,7 +5,7 @@ chrome); Python walks only the element counts once and then the content containe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 
 from lxml import etree
@@ -30,7 +30,6 @@ _BLOCK_TAGS = {
     "blockquote", "dd", "dt", "dl", "center", "hr", "header", "footer", "nav", "aside", "pre", "ucapcontent",
 }
 _CELL_TAGS = ("td", "th")
-_HAN = re.compile(r"[\u4e00-\u9fff]")  # CJK unified ideographs: the measure of report text
 _WS = re.compile(r"\s+")  # any run of whitespace reads as one space
 _TITLE_SEPARATOR = re.compile(r"\s*[-_|–—]\s*")  # "article title - site name" in <title>
 MIN_CONTENT_HAN = 150
@@ -71,8 +70,18 @@ def _drop(root: Element) -> None:
         node.clear(keep_tail=True)
 
 
+# High bytes of the UTF-16 code units U+4E00–U+9FFF (CJK unified ideographs, the measure of
+# report text); a surrogate's high byte is D8–DF, so characters beyond the BMP never count.
+_HAN_HIGH_BYTES = bytes(range(0x4E, 0xA0))
+
+
 def _han_count(text: str | None) -> int:
-    return 0 if not text or text.isascii() else len(_HAN.findall(text))
+    """Chinese characters in the text, counted in C (a regex match per character was as slow
+    as the parse of the page)."""
+    if not text or text.isascii():
+        return 0
+    high = text.encode("utf-16-le", "surrogatepass")[1::2]
+    return len(high) - len(high.translate(None, _HAN_HIGH_BYTES))
 
 
 # Elements that hold blocks; the walk never descends into a paragraph, which would drop the
@@ -122,16 +131,32 @@ def _selector_rank(el: Element) -> int | None:
     return min(ranks) if ranks else None
 
 
+_IDS = {sel[1:] for sel in CONTENT_SELECTORS if sel[0] == "#"}
+_TAGS = {sel for sel in CONTENT_SELECTORS if sel[0] not in "#."}
+
+
+def _candidates(root: Element) -> list[Element]:
+    """The elements below root that may match a selector, in page order; a cheap test first,
+    so that _selector_rank builds its keys for a few dozen elements, not every one."""
+    return [el for el in root.iterdescendants(etree.Element) if el.get("class") or el.get("id") in _IDS or el.tag in _TAGS]
+
+
+# Up to this many candidates each count their own text; more (hostile nesting) share one pass.
+_FEW_CANDIDATES = 16
+
+
 def find_content(root: Element) -> Element:
     """The first selector, by rank then page order, holding enough Chinese text; else the
-    densest block. One pass over the elements (a selector engine per selector costs more)."""
-    elements = list(root.iter(etree.Element))
-    total, linked = _han_totals(elements)
-    ranked = [(rank, i, el) for i, el in enumerate(elements[1:]) if (rank := _selector_rank(el)) is not None]
+    densest block. Text is counted once per element, however deep the page nests."""
+    ranked = [(rank, i, el) for i, el in enumerate(_candidates(root)) if (rank := _selector_rank(el)) is not None]
+    if len(ranked) <= _FEW_CANDIDATES:
+        total: Callable[[Element], int] = lambda el: _han_count("".join(el.itertext()))
+    else:
+        total = _han_totals(list(root.iter(etree.Element)))[0].__getitem__
     for _, _, el in sorted(ranked, key=lambda item: item[:2]):
-        if total[el] >= MIN_CONTENT_HAN:
+        if total(el) >= MIN_CONTENT_HAN:
             return el
-    return _density_pick(root, total, linked)
+    return _density_pick(root, *_han_totals(list(root.iter(etree.Element))))
 
 
 def _joined(el: Element, sep: str) -> str:
@@ -204,9 +229,11 @@ def _grid(table: Element) -> RawTable:
 
 
 def _span(value: str | None) -> int:
+    if value is None:  # most cells: no exception raised and caught
+        return 1
     try:
-        return max(1, min(int(str(value).strip()), 100))
-    except (TypeError, ValueError):
+        return max(1, min(int(value.strip()), 100))
+    except ValueError:
         return 1
 
 
