@@ -16,8 +16,9 @@ import hashlib
 import logging
 import marshal
 import os
+import sys
 from functools import lru_cache
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING
 
 from pipeline.metrics import cache_dir
@@ -88,13 +89,26 @@ def _load(tokenizer: "jieba.Tokenizer", posseg: type) -> _Lexicon:
     return _Lexicon(data)
 
 
+def _import_jieba() -> ModuleType:
+    """jieba imports pkg_resources (a third of a second, and deprecated) only to open its own
+    data files, and opens them directly when that import fails: it is made to fail meanwhile."""
+    blocked = "pkg_resources" not in sys.modules
+    if blocked:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # None: "import fails"
+    try:
+        import jieba
+    finally:
+        if blocked:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 @lru_cache(maxsize=1)
 def _jieba() -> tuple["jieba.posseg.POSTokenizer", _Lexicon]:
     """jieba's default tokenizer and its tagger, with empty tables the lexicon fills. Its
     progress messages are not for our users' stderr, which carries one line per failed
     document."""
-    import jieba
-
+    jieba = _import_jieba()
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.dt
     # Importing jieba.posseg builds its tagger, reading the tags of the tokenizer's dictionary:
