@@ -46,7 +46,7 @@ def test_words_and_tags_are_those_of_the_whole_dictionary(tmp_path: Path) -> Non
     assert len(texts) > 200
     for text in texts:
         assert lexicon.words(text) == whole.lcut(text), text
-        assert lexicon.tagged(text) == [(p.word, p.flag) for p in whole_tags.cut(text)], text
+        assert list(lexicon.tagged(text)) == [(p.word, p.flag) for p in whole_tags.cut(text)], text
     # Only the entries of the characters met were loaded, a fraction of the dictionary.
     assert len(jieba.dt.FREQ) < len(whole.FREQ) / 2
 

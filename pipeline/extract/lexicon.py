@@ -17,6 +17,7 @@ import logging
 import marshal
 import os
 import sys
+from collections.abc import Iterator
 from functools import lru_cache
 from types import ModuleType, SimpleNamespace
 from typing import TYPE_CHECKING
@@ -134,6 +135,7 @@ def words(text: str) -> list[str]:
     return _ready(text).tokenizer.lcut(text)
 
 
-def tagged(text: str) -> list[tuple[str, str]]:
-    """jieba's words of the text with their part-of-speech tags."""
-    return [(pair.word, pair.flag) for pair in _ready(text).cut(text)]
+def tagged(text: str) -> Iterator[tuple[str, str]]:
+    """jieba's words of the text with their part-of-speech tags, cut as they are read (a
+    reader that stops at the first few words spares the tagging of the rest)."""
+    return ((pair.word, pair.flag) for pair in _ready(text).cut(text))

@@ -250,7 +250,7 @@ def _wants_noun(label: str, noun: str) -> bool:
         return False
     if len(_HAN.findall(label)) <= 2 or label.endswith("的") or label in _COUNT_VERBS:
         return True
-    last = lexicon.tagged(label)[-1][1] if label else ""
+    last = list(lexicon.tagged(label))[-1][1] if label else ""
     return last.startswith(("v", "p")) and not last.startswith("vn")
 
 
@@ -260,7 +260,7 @@ def _object_label(prefix: str, noun: str) -> str:
     preposition is dropped (`主要通过` → 形式发布政府信息)."""
     if prefix.endswith("的") or len(_HAN.findall(prefix)) <= 2:
         return prefix + noun
-    words = lexicon.tagged(prefix)
+    words = list(lexicon.tagged(prefix))
     verb = next((i for i in range(len(words) - 1, -1, -1) if words[i][1].startswith("v")), None)
     return noun if verb is None else "".join(w for w, _ in words[verb:]) + noun
 
