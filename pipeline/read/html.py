@@ -1,7 +1,8 @@
 """Portal pages: find the report inside the CMS chrome, keep tables as grids.
 
 The page is parsed once into an lxml tree (C objects, no Python object per element of the
-chrome); Python walks only the element counts once and then the content container."""
+chrome); Python looks at the few elements a content selector may match, then walks only the
+content container."""
 from __future__ import annotations
 
 import re
