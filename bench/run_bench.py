@@ -6,14 +6,18 @@ on the same files with the same pool of processes.
 - PDF: text-layer reports of a few pages (tests/fixtures/reports.py); floor = PDFium text
   with every character's box.
 - cold: `nianbao extract` of one sample page in a fresh process (median of three).
+- worker memory: the peak resident size of the largest pool worker over both runs (the
+  kernel's maximum over the children waited for; the floors' workers are smaller), taken
+  before the cold start, whose process would count too.
 
 Prints each figure, and as its last line:
-`html_ratio=… pdf_ratio=… cold_s=… html_reports/s=… pdf_reports/s=…` (ratio = whole run
-time / floor time)."""
+`html_ratio=… pdf_ratio=… cold_s=… html_reports/s=… pdf_reports/s=… worker_peak_mb=…`
+(ratio = whole run time / floor time)."""
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -144,10 +148,13 @@ def main() -> int:
             print(f"{name}: {len(files)} files, {sum(f.stat().st_size for f in files) / 1e6:.0f} MB; "
                   f"floor {floor:.1f} s ({len(files) / floor:.0f}/s), whole run {whole:.1f} s "
                   f"({len(files) / whole:.1f}/s, {reports} reports); {args.workers} workers")
+        worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # ru_maxrss is in KB
+        print(f"largest pool worker: {worker_mb:.0f} MB peak resident")
         cold = cold_start()
         print(f"cold `nianbao extract {COLD_SAMPLE.name}`: {cold:.2f} s (median of 3)")
         print(f"html_ratio={rates['html'][1]:.1f} pdf_ratio={rates['pdf'][1]:.1f} cold_s={cold:.2f} "
-              f"html_reports/s={rates['html'][0]:.1f} pdf_reports/s={rates['pdf'][0]:.1f}")
+              f"html_reports/s={rates['html'][0]:.1f} pdf_reports/s={rates['pdf'][0]:.1f} "
+              f"worker_peak_mb={worker_mb:.0f}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

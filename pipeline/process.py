@@ -24,10 +24,10 @@ _EXTRACTOR_SOURCES = ("read", "extract", "metrics", "normalize.py", "classify.py
                       "process.py", "regions.py", "data")
 
 
-def _extractor_version() -> str:
-    """The package version plus a digest of every file that shapes extraction, so a changed
-    extractor re-extracts the archive on the next run without anyone bumping a number."""
-    root = Path(__file__).parent
+def _extractor_version(root: Path = Path(__file__).parent) -> str:
+    """The package version plus a digest of every file under `root` (the package) that shapes
+    extraction, so a changed extractor re-extracts the archive on the next run without anyone
+    bumping a number."""
     digest = hashlib.sha256()
     for name in _EXTRACTOR_SOURCES:
         path = root / name

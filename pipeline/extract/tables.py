@@ -49,13 +49,25 @@ class DataRow:
 
 
 def _parse_cell(token: Token) -> Cell | None:
-    text = token.text.strip()
+    parsed = _cell_value(token.text)
+    if parsed is None:
+        return None
+    value, unit, width = parsed
+    return Cell(value, unit, token.start, token.end if width is None else token.start + width)
+
+
+@lru_cache(maxsize=4096)
+def _cell_value(text: str) -> tuple[int | float | None, str | None, int | None] | None:
+    """A cell's value, unit and printed width (width None: a blank, the whole cell); None when
+    the text is no value. Cached: table cells print the same few numbers in every report, and
+    each row is read several times (placements, readings)."""
+    text = text.strip()
     if text in _BLANKS:
-        return Cell(None, None, token.start, token.end)
+        return None, None, None
     found = _VALUE.match(text.replace(" ", ""))
     if not found:
         return None
-    return Cell(parse_number(found.group(1)), found.group(2), token.start, token.start + len(found.group(1)))
+    return parse_number(found.group(1)), found.group(2), len(found.group(1))
 
 
 def _prints_nothing(cell: Cell) -> bool:

@@ -7,15 +7,12 @@ ordinals and phone numbers carry no counting unit, which is what keeps them out.
 """
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import jieba
-
-from pipeline.metrics import cache_dir, load_data
+from pipeline.extract import lexicon
+from pipeline.metrics import load_data
 from pipeline.model import Figure
 from pipeline.numbers import parse_number
 
@@ -91,34 +88,6 @@ class _Hit:
     total: str = ""  # the total word (共计, 合计, 总计) before the number
 
 
-@lru_cache(maxsize=1)
-def _posseg() -> "jieba.posseg.POSTokenizer":
-    """jieba's own tagger over its default tokenizer (which _jieba sets up): importing
-    jieba.posseg builds that one, and a second would read the word tags again (0.7 s). Imported
-    here because it takes a second and only some sentences need tags."""
-    _jieba()
-    import jieba.posseg
-
-    return jieba.posseg.dt
-
-
-@lru_cache(maxsize=1)
-def _jieba() -> jieba.Tokenizer:
-    """jieba's default tokenizer, set up once per process: building its prefix dictionary takes
-    a second. Its progress messages are not for our users' stderr, which carries one line per
-    failed document."""
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.dt
-    folder = cache_dir()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tokenizer.tmp_dir = str(folder)  # its dictionary cache, not in the temp folder every user shares
-    except OSError:
-        pass  # no writable cache folder: jieba's default
-    tokenizer.initialize()
-    return tokenizer
-
-
 # 《条例》第9至12条: the second number of an ordinal range is an ordinal too.
 _ORDINAL_RANGE = re.compile(r"第\s*[\d一二三四五六七八九十]+\s*(?:至|到|-|—|、|和)\s*$")
 # 位列全省13位, 排名第…: a rank, not a count (a change of rank, 上升102位, is kept).
@@ -190,7 +159,7 @@ def _drop_channel(label: str) -> str:
     """`通过政府门户网站公开征求意见` counts 公开征求意见: a leading channel phrase is not the label."""
     if not _CHANNEL.match(label):
         return label
-    words = _jieba().lcut(label)
+    words = lexicon.words(label)
     at = next((i for i, w in enumerate(words) if i and w in _COUNT_VERBS), None)
     rest = "".join(words[at:]) if at is not None else ""
     return rest if len(_HAN.findall(rest)) >= 3 else label
@@ -200,7 +169,7 @@ def _cut_at_verb(label: str) -> str:
     """Long labels carry channels and subjects before the counting verb; keep from the verb."""
     if len(_HAN.findall(label)) <= 18:
         return label
-    words = _jieba().lcut(label)
+    words = lexicon.words(label)
     depth, positions = 0, []
     for i, w in enumerate(words):
         depth += sum(w.count(o) for o in "“《") - sum(w.count(c) for c in "”》")
@@ -220,7 +189,7 @@ def _noun_after(rest: str) -> str:
     → 依申请公开信息事项); where none ends within 14 characters, only the leading nouns as
     jieba tags them (`79个社区全部设立…` → 社区)."""
     words: list[tuple[str, str]] = []
-    for word, flag in _posseg().cut(rest[:24]):
+    for word, flag in lexicon.tagged(rest[:24]):
         if word in _PHRASE_STOPS or not all(_HAN.match(c) or c in "《》“”" for c in word):
             break
         words.append((word, flag))
@@ -273,10 +242,6 @@ def _shift_subject(clause: str, after: str) -> str | None:
     return found.group(1) if found else None
 
 
-def _tagged(text: str) -> list[tuple[str, str]]:
-    return [(pair.word, pair.flag) for pair in _posseg().cut(text)]
-
-
 def _wants_noun(label: str, noun: str) -> bool:
     """The noun after the number says what is counted: too little stands before it
     (`聘请20名监督员`), or a verb or preposition ends the words before it (`专门配备了2名…人员`,
@@ -285,7 +250,7 @@ def _wants_noun(label: str, noun: str) -> bool:
         return False
     if len(_HAN.findall(label)) <= 2 or label.endswith("的") or label in _COUNT_VERBS:
         return True
-    last = _tagged(label)[-1][1] if label else ""
+    last = list(lexicon.tagged(label))[-1][1] if label else ""
     return last.startswith(("v", "p")) and not last.startswith("vn")
 
 
@@ -295,7 +260,7 @@ def _object_label(prefix: str, noun: str) -> str:
     preposition is dropped (`主要通过` → 形式发布政府信息)."""
     if prefix.endswith("的") or len(_HAN.findall(prefix)) <= 2:
         return prefix + noun
-    words = _tagged(prefix)
+    words = list(lexicon.tagged(prefix))
     verb = next((i for i in range(len(words) - 1, -1, -1) if words[i][1].startswith("v")), None)
     return noun if verb is None else "".join(w for w, _ in words[verb:]) + noun
 
