@@ -124,6 +124,11 @@ def _jieba() -> tuple["jieba.posseg.POSTokenizer", _Lexicon]:
     return jieba.posseg.dt, lexicon
 
 
+def load() -> None:
+    """Import jieba and open the lexicon now, so processes forked after it inherit them."""
+    _jieba()
+
+
 def _ready(text: str) -> "jieba.posseg.POSTokenizer":
     tagger, lexicon = _jieba()
     lexicon.feed(text, tagger.tokenizer.FREQ, tagger.word_tag_tab)
