@@ -269,19 +269,20 @@ def image_blocks(*images: bytes) -> list[str]:
     """The text blocks of PNG/JPEG images that follow one another (a table given as pictures,
     page by page; an image attachment), tables as the table rows the parser reads. They are laid
     out as one document's pages, as a PDF's are: the column places a table's head gives on the
-    first picture hold for its rows on the next. Each picture's scale is taken from the height of
-    its text."""
-    return blocks_from_lines([line for data in images for line in _image_lines(data)])
+    first picture hold for its rows on the next, so all take one scale, from the height of their
+    text."""
+    pages = [recognise(_image(data)) for data in images]
+    heights = [w.bottom - w.top for words in pages for w in words if not w.vertical]
+    if not heights:
+        return []
+    scale = statistics.median(heights) / BOX_POINTS
+    return blocks_from_lines([line for words in pages if words for line in lines_from_chars(chars(words, scale))])
 
 
-def _image_lines(data: bytes) -> list[dict]:
+def _image(data: bytes) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
     except (UnidentifiedImageError, OSError) as err:
         raise DocumentError(f"unreadable image ({err})") from err
-    words = recognise(image)
-    if not words:
-        return []
-    scale = statistics.median(w.bottom - w.top for w in words if not w.vertical) / BOX_POINTS
-    return lines_from_chars(chars(words, scale))
+    return image
