@@ -133,7 +133,8 @@ def recognise(image: Image.Image) -> list[Word]:
     if not boxes:
         return []
     angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
-    words = [w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"]) if not _noise(w)]
+    words = _unstacked([w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"])
+                        if not _noise(w)])
     probes = _blank_cells(words)
     if probes:
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
@@ -164,6 +165,33 @@ def _noise(word: Word) -> bool:
 
 
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
+
+
+def _unstacked(words: list[Word]) -> list[Word]:
+    """The words less the unsure numbers that stand on another number of the same column with
+    no room between them (a speck or a rule's fragment above a figure, read as '1'): two table
+    rows are parted by a rule and their cells' padding, so the two cannot both be printed."""
+    numbers = sorted((w for w in words if _NUMBER.match(w.text) and not w.vertical), key=lambda w: w.x0)
+    if not numbers:
+        return words
+    height = statistics.median(w.bottom - w.top for w in numbers)
+    dropped: set[int] = set()
+    for i, upper in enumerate(numbers):
+        for lower in numbers[i + 1:]:
+            if lower.x0 > upper.x1:
+                break
+            if _stacked(upper, lower, height):
+                weak = min(upper, lower, key=lambda w: w.confidence)
+                if weak.confidence < _RULES["stacked_confidence"]:
+                    dropped.add(id(weak))
+    return [w for w in words if id(w) not in dropped]
+
+
+def _stacked(a: Word, b: Word, height: float) -> bool:
+    """Two words over most of one another's width, one on top of the other (or overlapping)."""
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    gap = max(a.top, b.top) - min(a.bottom, b.bottom)
+    return overlap >= 0.5 * min(a.x1 - a.x0, b.x1 - b.x0) and gap < _RULES["stacked_gap"] * height
 _COLUMN_ROWS = 3  # numbers standing one above another in this many rows make a table column
 
 
