@@ -8,6 +8,7 @@ Detection runs on a reduced copy of the page; recognition reads crops of the ful
 docs/ocr.md says why this engine and what it costs."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -20,7 +21,7 @@ import numpy as np
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.model import DocumentError
+from pipeline.model import UNREAD_CELL, DocumentError
 from pipeline.read.layout import blocks_from_lines, lines_from_chars
 
 ENGINE = "rapidocr_onnxruntime"
@@ -138,24 +139,35 @@ def recognise(image: Image.Image) -> list[Word]:
     probes = _blank_cells(words)
     if probes:
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
-        words += [w for w in _read(engine, page, back, angle, centre, _RULES["probe_confidence"])
-                  if _NUMBER.match(w.text)]
+        words += [w for w in map(_probed, _read(engine, page, back, angle, centre, 0.0)) if w is not None]
     return words
 
 
 def _read(engine, page: np.ndarray, boxes: list[np.ndarray], angle: float, centre: np.ndarray,
           floor: float) -> list[Word]:
-    """The words in the boxes (page coordinates), placed on the upright page."""
+    """The words in the boxes (page coordinates), placed on the upright page; a box read as
+    nothing gives an empty word when the floor is 0."""
     read, _ = engine.text_rec(engine.get_crop_img_list(page, boxes))
     words = []
     for box, (text, confidence) in zip(boxes, read):
         text = text.strip()
-        if not text or confidence < floor:
+        if (not text and floor > 0) or confidence < floor:
             continue
         pts = _upright(box, angle, centre)
         words.append(Word(_mend(text), float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
                           float(pts[:, 1].max()), float(confidence)))
     return words
+
+
+def _probed(word: Word) -> Word | None:
+    """A cell read again from its own crop: its number when the recogniser reads one surely
+    enough; nothing for a printed dash or slash (a blank as printed); else the unread mark, with
+    confidence 0, so the figure is unknown rather than a blank."""
+    if _NUMBER.match(word.text) and word.confidence >= _RULES["probe_confidence"]:
+        return word
+    if _DASH.match(word.text) and word.confidence >= _RULES["probe_confidence"]:
+        return None
+    return dataclasses.replace(word, text=UNREAD_CELL, confidence=0.0)
 
 
 def _noise(word: Word) -> bool:
@@ -165,33 +177,33 @@ def _noise(word: Word) -> bool:
 
 
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
+_DASH = re.compile(r"^[/／—–－-]{1,2}$")  # the dash or slash a table prints in an empty cell
 
 
 def _unstacked(words: list[Word]) -> list[Word]:
-    """The words less the unsure numbers that stand on another number of the same column with
-    no room between them (a speck or a rule's fragment above a figure, read as '1'): two table
-    rows are parted by a rule and their cells' padding, so the two cannot both be printed."""
-    numbers = sorted((w for w in words if _NUMBER.match(w.text) and not w.vertical), key=lambda w: w.x0)
-    if not numbers:
+    """The words less the unsure numbers that stand on another number of their column much
+    closer than the table's rows stand (a speck or a rule's fragment above a figure, read as
+    '1'): table rows are evenly spaced, so the two cannot both be printed figures."""
+    pairs = _column_neighbours([w for w in words if _NUMBER.match(w.text) and not w.vertical])
+    if len(pairs) < _COLUMN_ROWS:  # too few to know the table's row pitch
         return words
-    height = statistics.median(w.bottom - w.top for w in numbers)
-    dropped: set[int] = set()
-    for i, upper in enumerate(numbers):
-        for lower in numbers[i + 1:]:
-            if lower.x0 > upper.x1:
-                break
-            if _stacked(upper, lower, height):
-                weak = min(upper, lower, key=lambda w: w.confidence)
-                if weak.confidence < _RULES["stacked_confidence"]:
-                    dropped.add(id(weak))
+    pitch = statistics.median(d for _, _, d in pairs)
+    weak = (min(a, b, key=lambda w: w.confidence) for a, b, d in pairs if d < _RULES["stacked_pitch"] * pitch)
+    dropped = {id(w) for w in weak if w.confidence < _RULES["stacked_confidence"]}
     return [w for w in words if id(w) not in dropped]
 
 
-def _stacked(a: Word, b: Word, height: float) -> bool:
-    """Two words over most of one another's width, one on top of the other (or overlapping)."""
-    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
-    gap = max(a.top, b.top) - min(a.bottom, b.bottom)
-    return overlap >= 0.5 * min(a.x1 - a.x0, b.x1 - b.x0) and gap < _RULES["stacked_gap"] * height
+def _column_neighbours(numbers: list[Word]) -> list[tuple[Word, Word, float]]:
+    """Each number with the next number below it in its column (over half the narrower's
+    width), and the distance between their middles."""
+    out = []
+    for upper in numbers:
+        below = [w for w in numbers if _middle(w) > _middle(upper)
+                 and min(upper.x1, w.x1) - max(upper.x0, w.x0) >= 0.5 * min(upper.x1 - upper.x0, w.x1 - w.x0)]
+        if below:
+            lower = min(below, key=_middle)
+            out.append((upper, lower, _middle(lower) - _middle(upper)))
+    return out
 _COLUMN_ROWS = 3  # numbers standing one above another in this many rows make a table column
 
 

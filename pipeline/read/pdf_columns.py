@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 
+from pipeline.model import UNREAD_CELL
+
 _HEADERS = ["自然人", "商业", "科研", "社会", "法律", "其他", "总计"]
-_NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
+# A cell's number, or the mark of a cell OCR could not read: either holds its column.
+_NUMBER = re.compile(r"^(?:[+-]?\d[\d,]*(?:\.\d+)?|" + re.escape(UNREAD_CELL) + ")$")
 BLANK = "—"
 # Table 四's heading or head row: a short line naming 行政复议 without a sentence's punctuation
 # (a prose line before the tables may name 行政复议 too).
