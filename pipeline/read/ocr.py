@@ -136,8 +136,10 @@ def recognise(image: Image.Image) -> list[Word]:
     angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
     words = _unstacked([w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"])
                         if not _noise(w)])
-    probes = _blank_cells(words)
-    if probes:
+    for _ in range(_RULES["probe_rounds"]):
+        probes = _blank_cells(words)
+        if not probes:
+            break
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
         words += [w for w in map(_probed, _read(engine, page, back, angle, centre, 0.0)) if w is not None]
     return words
@@ -210,8 +212,8 @@ _COLUMN_ROWS = 3  # numbers standing one above another in this many rows make a 
 def _blank_cells(words: list[Word]) -> list[np.ndarray]:
     """Boxes (upright page) where a table row has no number under a column the rows around it
     fill: the detector misses lone thin digits ('0', '1') in speckled cells, so each such cell
-    is read once more from its own crop. A cell that is really empty reads as nothing."""
-    numbers = [w for w in words if _NUMBER.match(w.text) and not w.vertical]
+    is read once more from its own crop. A cell already marked unread holds its place."""
+    numbers = [w for w in words if (_NUMBER.match(w.text) or w.text == UNREAD_CELL) and not w.vertical]
     rows = [r for r in _rows(numbers) if len(r) >= 2] if numbers else []
     if not rows:
         return []
