@@ -1,7 +1,8 @@
 """Empty cells of tables 三 and 四 in PDF text layers. A text line loses empty cells, so a
 row printing only 自然人 and 总计 would read as two numbers. Where a row printing every column
 prints its numbers (else where the column headers stand) says which column each printed
-number stands in; the empty ones become a blank mark."""
+number stands in; the empty ones become a blank mark (on a page read by OCR, the mark of a
+cell not read)."""
 from __future__ import annotations
 
 import re
@@ -117,7 +118,14 @@ def _refill(line: dict, anchors: list[float]) -> None:
             return
         slots[column] = word
     label = "".join(word for word, _ in words[:len(words) - len(trailing)])
-    line["text"] = " ".join([label] + [slots.get(i, BLANK) for i in range(len(anchors))]).strip()
+    line["text"] = " ".join([label] + [slots.get(i, _empty(line)) for i in range(len(anchors))]).strip()
+
+
+def _empty(line: dict) -> str:
+    """What stands in a column the line prints nothing in: a blank, in a text layer; on a page
+    read by OCR (its chars carry a confidence) nothing recognised is not a printed blank but
+    a cell not read, so its figure is unknown."""
+    return UNREAD_CELL if any("confidence" in c for c in line.get("chars", [])) else BLANK
 
 
 def fill_blank_columns(lines: list[dict]) -> None:
