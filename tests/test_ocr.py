@@ -17,7 +17,7 @@ from pipeline.checks import evaluate
 from pipeline.metrics import relations
 from pipeline.model import UNREAD_CELL, DocumentError, SourceDoc
 from pipeline.process import process_bytes
-from pipeline.read import ocr, read_bytes
+from pipeline.read import ocr, pdf_columns, read_bytes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from make_scans import make_scan  # noqa: E402
@@ -297,3 +297,17 @@ def test_relation_over_an_unread_cell_is_not_assessed() -> None:
     rule = "requests.column_sum.outcome.unable.not_held"
     assert [c.ok for c in evaluate(values, "2021") if c.rule == rule] == [False]
     assert [c.ok for c in evaluate(values, "2021", frozenset(keys[-1:])) if c.rule == rule] == [None]
+
+
+def _chars(text: str, x0: float, width: float = 5.0) -> list[dict]:
+    return [{"text": c, "x0": x0 + i * width, "x1": x0 + (i + 1) * width, "top": 0, "bottom": 10}
+            for i, c in enumerate(text)]
+
+
+def test_number_read_over_two_columns_is_cut_where_its_characters_change_column() -> None:
+    """OCR boxed the cells 10 and 1 of two columns 30 pt apart together as '101'."""
+    anchors = [100.0, 130.0, 160.0]
+    glued = ("101", _chars("101", 95, 12.5))  # one box over both cells, its characters spread evenly
+    assert [t for t, _ in pdf_columns._straddling(glued, anchors)] == ["10", "1"]
+    wide = ("3119", _chars("3119", 120))  # a wide printed number in its own column stays whole
+    assert [t for t, _ in pdf_columns._straddling(wide, anchors)] == ["3119"]

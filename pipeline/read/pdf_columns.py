@@ -105,20 +105,37 @@ def _row_anchors(lines: list[dict], count: int) -> list[float] | None:
 
 def _refill(line: dict, anchors: list[float]) -> None:
     words = _split_glued(_tokens(line))
-    trailing = _trailing(words)
-    if not 1 <= len(trailing) < len(anchors):
+    printed = _trailing(words)
+    trailing = [piece for word in printed for piece in _straddling(word, anchors)]
+    if not 1 <= len(printed) < len(anchors) or len(trailing) > len(anchors):
         return
     half = (anchors[1] - anchors[0]) / 2
     if _center(trailing[0][1]) < anchors[0] - half:
         return
     slots: dict[int, str] = {}
     for word, chars in trailing:
-        column = min(range(len(anchors)), key=lambda i: abs(anchors[i] - _center(chars)))
+        column = _nearest(anchors, _center(chars))
         if column in slots:
             return
         slots[column] = word
-    label = "".join(word for word, _ in words[:len(words) - len(trailing)])
+    label = "".join(word for word, _ in words[:len(words) - len(printed)])
     line["text"] = " ".join([label] + [slots.get(i, _empty(line)) for i in range(len(anchors))]).strip()
+
+
+def _nearest(anchors: list[float], x: float) -> int:
+    return min(range(len(anchors)), key=lambda i: abs(anchors[i] - x))
+
+
+def _straddling(word: tuple[str, list[dict]], anchors: list[float]) -> list[tuple[str, list[dict]]]:
+    """A number whose first and last characters stand in two columns ('101' read over the cells
+    10 and 1, as OCR boxes neighbouring cells together) is cut where its characters change
+    column; a printed number is far narrower than a column's pitch and stays whole."""
+    text, chars = word
+    columns = [_nearest(anchors, (c["x0"] + c["x1"]) / 2) for c in chars]
+    if len(set(columns)) != 2 or columns != sorted(columns):
+        return [word]
+    cut = columns.index(columns[-1])
+    return [(text[:cut], chars[:cut]), (text[cut:], chars[cut:])]
 
 
 def _empty(line: dict) -> str:
