@@ -4,7 +4,9 @@ garbage text layer does; a blank scan is an error row with its cause. OCR costs 
 page, so each scan is read once per module."""
 from __future__ import annotations
 
+import difflib
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -17,7 +19,8 @@ from pipeline.checks import evaluate
 from pipeline.metrics import relations
 from pipeline.model import UNREAD_CELL, DocumentError, SourceDoc
 from pipeline.process import process_bytes
-from pipeline.read import ocr, pdf_columns, read_bytes
+from pipeline.read import layout, ocr, pdf_columns, read_bytes
+from pipeline.read import pdf as pdf_read
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from make_scans import make_scan  # noqa: E402
@@ -311,3 +314,35 @@ def test_number_read_over_two_columns_is_cut_where_its_characters_change_column(
     assert [t for t, _ in pdf_columns._straddling(glued, anchors)] == ["10", "1"]
     wide = ("3119", _chars("3119", 120))  # a wide printed number in its own column stays whole
     assert [t for t, _ in pdf_columns._straddling(wide, anchors)] == ["3119"]
+
+
+def _page_pdf(data: bytes, index: int) -> bytes:
+    """One page of a PDF as a PDF of its own."""
+    source, out = pdfium.PdfDocument(data), pdfium.PdfDocument.new()
+    out.import_pages(source, [index])
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
+def _cells(lines: list[dict]) -> list[str]:
+    """The cells ending each line (numbers, and the mark of a cell OCR could not read), in order."""
+    return [c for ln in lines for c in _TAIL.search(" " + ln["text"]).group().split()]
+
+
+_TAIL = re.compile(r"(?:\s(?:\d[\d,]*(?:\.\d+)?|\?))*\s*$")  # the cells a line ends in, each after a space
+
+
+@pytest.mark.skipif(not (REAL / "huaian-2024.pdf").exists(), reason="../shared/corpus/real/huaian-2024.pdf is absent")
+@pytest.mark.parametrize("angle, seed", [(-0.8, 5), (0.8, 8)])
+def test_table_page_scanned_turned_either_way_keeps_its_cells(angle, seed) -> None:
+    """huaian-2024's second table-三 page (labels wrapping round their rows' figures), turned
+    the most a copier turns a page, one way and the other: OCR gives the text layer's cells in
+    order, a cell it could not read marked, and hardly a figure of its own (a speck)."""
+    page = _page_pdf((REAL / "huaian-2024.pdf").read_bytes(), 4)
+    printed = _cells(layout.lines_from_chars(pdf_read._chars(pdfium.PdfDocument(page)[0])))
+    image = pdfium.PdfDocument(make_scan(page, angle=angle, seed=seed))[0].render(scale=150 / 72).to_pil()
+    scanned = _cells(ocr.page_lines(image, 150 / 72))
+    same = sum(b.size for b in difflib.SequenceMatcher(None, printed, scanned, autojunk=False).get_matching_blocks())
+    assert len(printed) >= 90 and same >= 0.85 * len(printed), (same, len(printed))
+    assert len(scanned) - same <= 0.05 * len(printed) + scanned.count(UNREAD_CELL), scanned
