@@ -47,7 +47,9 @@ def _total(items: list, multi: bool) -> float | None:
     return items[0] if items and items[0] is not None else None
 
 
-def evaluate(values: dict, version: str) -> list[Check]:
+def evaluate(values: dict, version: str, unknown: frozenset[str] = frozenset()) -> list[Check]:
+    """The within-report relations over the table values; one over an `unknown` key (a cell OCR
+    could not read) is not assessed, as its sum would count the unread cell as blank."""
     checks = []
     for rel in relations(version):
         if rel.scope != "within_report":
@@ -56,7 +58,7 @@ def evaluate(values: dict, version: str) -> list[Check]:
         if lhs is None or rhs is None:
             continue
         left, right = _total(*lhs), _total(*rhs)
-        if left is None or right is None:
+        if left is None or right is None or any(k.lstrip("-") in unknown for k in rel.lhs + rel.rhs):
             ok = None
         elif rel.operator == "<=":
             ok = left <= right + 1e-9
@@ -153,6 +155,8 @@ def relation_terms() -> list[dict]:
 
 def check_document(figures: list[Figure], fmt: str) -> list[Check]:
     values = {f.key: f.value for f in figures if f.source == "table" and f.key}
+    unknown = frozenset(f.key for f in figures if f.source == "table" and f.key and f.value is None
+                        and f.ocr_confidence == 0)
     version = _VERSIONS.get(fmt, "2021")
-    table_checks = evaluate(values, version) if values else []
+    table_checks = evaluate(values, version, unknown) if values else []
     return table_checks + completeness_checks(figures, fmt) + prose_checks(figures) + part_sum_checks(figures)

@@ -87,6 +87,11 @@ class Document:
         return [(s, self.text[s:e]) for s, e in self.lines]
 
 
+# What OCR prints in a table cell it looked at and could not read (the column has figures
+# above and below): the figure is unknown (value None, ocr_confidence 0), not a blank as printed.
+UNREAD_CELL = "?"
+
+
 @dataclass
 class Figure:
     """One number the report states, with what it counts and where it is printed."""

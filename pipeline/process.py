@@ -15,7 +15,7 @@ from pipeline.extract.keys import assign_keys, qualify_parts
 from pipeline.extract.tables import extract_table_figures
 from pipeline.extract.text import extract_text_figures
 from pipeline.extract.zeros import implicit_zeros
-from pipeline.model import Check, Document, DocumentError, Figure, RawDocument, SourceDoc
+from pipeline.model import UNREAD_CELL, Check, Document, DocumentError, Figure, RawDocument, SourceDoc
 from pipeline.normalize import build_document
 from pipeline.read import images, read_bytes
 from pipeline.read.layout import NUMBER
@@ -100,17 +100,25 @@ def _mark_sections(doc: Document, figures: list[Figure]) -> None:
 
 def _mark_ocr_confidence(doc: Document, figures: list[Figure]) -> None:
     """Each figure of a scanned page gets the recogniser's confidence in its number: the
-    reader gives one per number of each block, in order, and each block is one line here."""
+    reader gives one per number of each block, in order, and each block is one line here. A
+    table cell OCR looked at and could not read gets 0: its figure is unknown."""
+    at = _number_confidences(doc)
+    for fig in figures:
+        unread = fig.value is None and doc.text[fig.start:fig.end] == UNREAD_CELL
+        fig.ocr_confidence = 0.0 if unread else next((at[i] for i in range(fig.start, fig.end) if i in at), None)
+
+
+def _number_confidences(doc: Document) -> dict[int, float]:
+    """The recogniser's confidence in each number of the text, by the number's offset."""
     per_block = doc.meta.get("ocr_confidence")
     if not per_block or len(per_block) != len(doc.lines):
-        return
+        return {}
     at: dict[int, float] = {}
     for (start, end), confidences in zip(doc.lines, per_block):
         found = list(NUMBER.finditer(doc.text, start, end))
         if confidences is not None and len(found) == len(confidences):
             at.update((m.start(), c) for m, c in zip(found, confidences))
-    for fig in figures:
-        fig.ocr_confidence = next((at[i] for i in range(fig.start, fig.end) if i in at), None)
+    return at
 
 
 def _tables_are_images(doc: Document, fmt: str, figures: list[Figure]) -> bool:

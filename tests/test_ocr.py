@@ -4,7 +4,9 @@ garbage text layer does; a blank scan is an error row with its cause. OCR costs 
 page, so each scan is read once per module."""
 from __future__ import annotations
 
+import difflib
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -13,9 +15,12 @@ import pytest
 
 from fixtures.reports import (Spec, expected_cells, grid_lines, proactive_grid, prose, report_pdf, requests_grids,
                               review_grid)
-from pipeline.model import DocumentError, SourceDoc
+from pipeline.checks import evaluate
+from pipeline.metrics import relations
+from pipeline.model import UNREAD_CELL, DocumentError, SourceDoc
 from pipeline.process import process_bytes
-from pipeline.read import ocr, read_bytes
+from pipeline.read import layout, ocr, pdf_columns, read_bytes
+from pipeline.read import pdf as pdf_read
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from make_scans import make_scan  # noqa: E402
@@ -142,6 +147,12 @@ def test_scanned_invented_report_gives_the_printed_cells(invented_scan, ocr_call
     read = [f for f in result.figures if f.source == "table" and f.value is not None]
     assert read and all(0 < f.ocr_confidence <= 1 for f in read)
     assert result.figures[0].to_json(0)["ocr_confidence"] == result.figures[0].ocr_confidence
+    # The invented report leaves its empty cells empty: probed, they are read as nothing, so
+    # they are unknown (ocr_confidence 0), never a value, and no relation over one is assessed.
+    unknown = {f.key for f in result.figures if f.source == "table" and f.ocr_confidence == 0}
+    assert unknown and all(got[k] is None for k in unknown)
+    over_unknown = {r.id for r in relations("2021") if {k.lstrip("-") for k in r.lhs + r.rhs} & unknown}
+    assert over_unknown and all(c.ok is None for c in result.checks if c.rule in over_unknown)
 
 
 def _stamped(image):
@@ -252,3 +263,86 @@ def test_slow_scan_of_a_real_report_keeps_its_cells_and_printed_inconsistencies(
     right = sum(got.get(key) == value for key, value in want.items())
     assert len(want) >= 180 and right / len(want) >= 0.98
     assert len(failing(printed)) == 2 and failing(scanned) == failing(printed)
+
+
+def _column(x: float, tops: list[float], confidence: float = 0.95) -> list[ocr.Word]:
+    return [ocr.Word("0", x, top, x + 14, top + 26, confidence) for top in tops]
+
+
+@pytest.mark.parametrize("confidence, dropped", [(0.52, True), (0.95, False)])
+def test_unsure_number_standing_on_a_figure_is_dropped(confidence, dropped) -> None:
+    """Rows 50 px apart; an unsure '1' right above one figure (a speck) is no figure of its own."""
+    words = _column(600, [100, 150, 200, 250]) + _column(700, [100, 150, 200, 250])
+    stray = ocr.Word("1", 702, 174, 716, 199, confidence)
+    kept = ocr._unstacked(words + [stray])
+    assert (stray not in kept) is dropped and all(w in kept for w in words)
+
+
+def test_cramped_table_rows_that_touch_are_all_kept() -> None:
+    """Rows 27 px apart, boxes 26 px high, some read unsurely: evenly spaced, so all are figures."""
+    words = _column(600, [100 + 27 * i for i in range(6)], 0.55) + _column(700, [100 + 27 * i for i in range(6)])
+    assert ocr._unstacked(words) == words
+
+
+@pytest.mark.parametrize("text, confidence, kept", [("0", 0.3, "0"), ("。", 0.6, UNREAD_CELL), ("", 0.0, UNREAD_CELL),
+                                                    ("0", 0.1, UNREAD_CELL), ("—", 0.9, None)])
+def test_probed_cell_is_its_number_a_printed_blank_or_unread(text, confidence, kept) -> None:
+    probed = ocr._probed(ocr.Word(text, 10, 10, 30, 36, confidence))
+    assert (probed.text if probed else None) == kept
+    assert probed is None or probed.confidence == (confidence if kept == text else 0.0)
+
+
+def test_relation_over_an_unread_cell_is_not_assessed() -> None:
+    """746+12+0+0+10+(unread) against 769: with the unread cell taken as blank the sum would fail."""
+    keys = [f"requests.outcome.unable.not_held.{c}" for c in
+            ("natural_person", "commercial", "research", "social_welfare", "legal_services", "other_org")]
+    values = dict(zip(keys, [746, 12, 0, 0, 10, None])) | {"requests.outcome.unable.not_held.total": 769}
+    rule = "requests.column_sum.outcome.unable.not_held"
+    assert [c.ok for c in evaluate(values, "2021") if c.rule == rule] == [False]
+    assert [c.ok for c in evaluate(values, "2021", frozenset(keys[-1:])) if c.rule == rule] == [None]
+
+
+def _chars(text: str, x0: float, width: float = 5.0) -> list[dict]:
+    return [{"text": c, "x0": x0 + i * width, "x1": x0 + (i + 1) * width, "top": 0, "bottom": 10}
+            for i, c in enumerate(text)]
+
+
+def test_number_read_over_two_columns_is_cut_where_its_characters_change_column() -> None:
+    """OCR boxed the cells 10 and 1 of two columns 30 pt apart together as '101'."""
+    anchors = [100.0, 130.0, 160.0]
+    glued = ("101", _chars("101", 95, 12.5))  # one box over both cells, its characters spread evenly
+    assert [t for t, _ in pdf_columns._straddling(glued, anchors)] == ["10", "1"]
+    wide = ("3119", _chars("3119", 120))  # a wide printed number in its own column stays whole
+    assert [t for t, _ in pdf_columns._straddling(wide, anchors)] == ["3119"]
+
+
+def _page_pdf(data: bytes, index: int) -> bytes:
+    """One page of a PDF as a PDF of its own."""
+    source, out = pdfium.PdfDocument(data), pdfium.PdfDocument.new()
+    out.import_pages(source, [index])
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()
+
+
+def _cells(lines: list[dict]) -> list[str]:
+    """The cells ending each line (numbers, and the mark of a cell OCR could not read), in order."""
+    return [c for ln in lines for c in _TAIL.search(" " + ln["text"]).group().split()]
+
+
+_TAIL = re.compile(r"(?:\s(?:\d[\d,]*(?:\.\d+)?|\?))*\s*$")  # the cells a line ends in, each after a space
+
+
+@pytest.mark.skipif(not (REAL / "huaian-2024.pdf").exists(), reason="../shared/corpus/real/huaian-2024.pdf is absent")
+@pytest.mark.parametrize("angle, seed", [(-0.8, 5), (0.8, 8)])
+def test_table_page_scanned_turned_either_way_keeps_its_cells(angle, seed) -> None:
+    """huaian-2024's second table-三 page (labels wrapping round their rows' figures), turned
+    the most a copier turns a page, one way and the other: OCR gives the text layer's cells in
+    order, a cell it could not read marked, and hardly a figure of its own (a speck)."""
+    page = _page_pdf((REAL / "huaian-2024.pdf").read_bytes(), 4)
+    printed = _cells(layout.lines_from_chars(pdf_read._chars(pdfium.PdfDocument(page)[0])))
+    image = pdfium.PdfDocument(make_scan(page, angle=angle, seed=seed))[0].render(scale=150 / 72).to_pil()
+    scanned = _cells(ocr.page_lines(image, 150 / 72))
+    same = sum(b.size for b in difflib.SequenceMatcher(None, printed, scanned, autojunk=False).get_matching_blocks())
+    assert len(printed) >= 90 and same >= 0.85 * len(printed), (same, len(printed))
+    assert len(scanned) - same <= 0.05 * len(printed) + scanned.count(UNREAD_CELL), scanned

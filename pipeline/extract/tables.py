@@ -20,14 +20,15 @@ from functools import lru_cache
 
 from pipeline.checks import evaluate
 from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_format, request_rows
-from pipeline.model import Document, Figure, Row, Token
+from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token
 from pipeline.numbers import parse_number
 
 _NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
 # A cell may carry its unit: 251000元 (kept, it decides the amount), 12件 (the table's own unit).
 _VALUE = re.compile(rf"^({_NUM})(万元|元)?(?:件|条|项|个|次)?$")
-_BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_"}
-_BLANK_MARK = r"[/／—–－-]{1,2}"
+_BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空", "_", UNREAD_CELL}
+# A printed blank (a dash or slash), or OCR's mark of a cell it could not read: no value.
+_BLANK_MARK = r"(?:[/／—–－-]{1,2}|" + re.escape(UNREAD_CELL) + ")"
 _TOKEN = rf"(?:({_NUM})(万元|元)?(?:件|条|项|个|次)?|{_BLANK_MARK})"
 _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 _SPACE = re.compile(r"\s+")

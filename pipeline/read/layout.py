@@ -9,13 +9,14 @@ from collections import Counter
 
 from pdfplumber.utils.text import chars_to_textmap
 
+from pipeline.model import UNREAD_CELL
 from pipeline.read.boilerplate import is_boilerplate
 from pipeline.read.pdf_columns import fill_blank_columns
 
 # A page number alone on its line: '- 3 -', '12', '第3页 共5页'.
 _PAGE_NUMBER = re.compile(r"^[-—–－\s]*\d{1,3}[-—–－\s]*$|^第\s*\d+\s*页(\s*[/，,]?\s*共\s*\d+\s*页)?$")
-# One table cell: a number, or a dash for an empty cell.
-_CELL = r"(?:[+-]?[\d,]+(?:\.\d+)?|[/／—–－-]{1,2})"
+# One table cell: a number, a dash for an empty cell, or the mark of a cell OCR could not read.
+_CELL = r"(?:[+-]?[\d,]+(?:\.\d+)?|[/／—–－-]{1,2}|" + re.escape(UNREAD_CELL) + ")"
 # A line ending in three or more cells is a table row.
 _ROW_NUMBERS = re.compile(rf"(?:^|\s)(?:{_CELL}\s+){{2,}}{_CELL}\s*$")
 # A numbered heading starts a new paragraph: '一、', '（二）', '(三)', '4.'.

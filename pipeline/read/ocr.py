@@ -8,6 +8,7 @@ Detection runs on a reduced copy of the page; recognition reads crops of the ful
 docs/ocr.md says why this engine and what it costs."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
 import re
@@ -20,7 +21,7 @@ import numpy as np
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.model import DocumentError
+from pipeline.model import UNREAD_CELL, DocumentError
 from pipeline.read.layout import blocks_from_lines, lines_from_chars
 
 ENGINE = "rapidocr_onnxruntime"
@@ -133,28 +134,42 @@ def recognise(image: Image.Image) -> list[Word]:
     if not boxes:
         return []
     angle, centre = _skew(boxes), np.array([page.shape[1] / 2, page.shape[0] / 2])
-    words = [w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"]) if not _noise(w)]
-    probes = _blank_cells(words)
-    if probes:
+    words = _unstacked([w for w in _read(engine, page, boxes, angle, centre, _RULES["min_confidence"])
+                        if not _noise(w)])
+    for _ in range(_RULES["probe_rounds"]):
+        probes = _blank_cells(words)
+        if not probes:
+            break
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
-        words += [w for w in _read(engine, page, back, angle, centre, _RULES["probe_confidence"])
-                  if _NUMBER.match(w.text)]
+        words += [w for w in map(_probed, _read(engine, page, back, angle, centre, 0.0)) if w is not None]
     return words
 
 
 def _read(engine, page: np.ndarray, boxes: list[np.ndarray], angle: float, centre: np.ndarray,
           floor: float) -> list[Word]:
-    """The words in the boxes (page coordinates), placed on the upright page."""
+    """The words in the boxes (page coordinates), placed on the upright page; a box read as
+    nothing gives an empty word when the floor is 0."""
     read, _ = engine.text_rec(engine.get_crop_img_list(page, boxes))
     words = []
     for box, (text, confidence) in zip(boxes, read):
         text = text.strip()
-        if not text or confidence < floor:
+        if (not text and floor > 0) or confidence < floor:
             continue
         pts = _upright(box, angle, centre)
         words.append(Word(_mend(text), float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()),
                           float(pts[:, 1].max()), float(confidence)))
     return words
+
+
+def _probed(word: Word) -> Word | None:
+    """A cell read again from its own crop: its number when the recogniser reads one surely
+    enough; nothing for a printed dash or slash (a blank as printed); else the unread mark, with
+    confidence 0, so the figure is unknown rather than a blank."""
+    if _NUMBER.match(word.text) and word.confidence >= _RULES["probe_confidence"]:
+        return word
+    if _DASH.match(word.text) and word.confidence >= _RULES["probe_confidence"]:
+        return None
+    return dataclasses.replace(word, text=UNREAD_CELL, confidence=0.0)
 
 
 def _noise(word: Word) -> bool:
@@ -164,14 +179,41 @@ def _noise(word: Word) -> bool:
 
 
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
+_DASH = re.compile(r"^[/／—–－-]{1,2}$")  # the dash or slash a table prints in an empty cell
+
+
+def _unstacked(words: list[Word]) -> list[Word]:
+    """The words less the unsure numbers that stand on another number of their column much
+    closer than the table's rows stand (a speck or a rule's fragment above a figure, read as
+    '1'): table rows are evenly spaced, so the two cannot both be printed figures."""
+    pairs = _column_neighbours([w for w in words if _NUMBER.match(w.text) and not w.vertical])
+    if len(pairs) < _COLUMN_ROWS:  # too few to know the table's row pitch
+        return words
+    pitch = statistics.median(d for _, _, d in pairs)
+    weak = (min(a, b, key=lambda w: w.confidence) for a, b, d in pairs if d < _RULES["stacked_pitch"] * pitch)
+    dropped = {id(w) for w in weak if w.confidence < _RULES["stacked_confidence"]}
+    return [w for w in words if id(w) not in dropped]
+
+
+def _column_neighbours(numbers: list[Word]) -> list[tuple[Word, Word, float]]:
+    """Each number with the next number below it in its column (over half the narrower's
+    width), and the distance between their middles."""
+    out = []
+    for upper in numbers:
+        below = [w for w in numbers if _middle(w) > _middle(upper)
+                 and min(upper.x1, w.x1) - max(upper.x0, w.x0) >= 0.5 * min(upper.x1 - upper.x0, w.x1 - w.x0)]
+        if below:
+            lower = min(below, key=_middle)
+            out.append((upper, lower, _middle(lower) - _middle(upper)))
+    return out
 _COLUMN_ROWS = 3  # numbers standing one above another in this many rows make a table column
 
 
 def _blank_cells(words: list[Word]) -> list[np.ndarray]:
     """Boxes (upright page) where a table row has no number under a column the rows around it
     fill: the detector misses lone thin digits ('0', '1') in speckled cells, so each such cell
-    is read once more from its own crop. A cell that is really empty reads as nothing."""
-    numbers = [w for w in words if _NUMBER.match(w.text) and not w.vertical]
+    is read once more from its own crop. A cell already marked unread holds its place."""
+    numbers = [w for w in words if (_NUMBER.match(w.text) or w.text == UNREAD_CELL) and not w.vertical]
     rows = [r for r in _rows(numbers) if len(r) >= 2] if numbers else []
     if not rows:
         return []

@@ -1,13 +1,17 @@
 """Empty cells of tables 三 and 四 in PDF text layers. A text line loses empty cells, so a
 row printing only 自然人 and 总计 would read as two numbers. Where a row printing every column
 prints its numbers (else where the column headers stand) says which column each printed
-number stands in; the empty ones become a blank mark."""
+number stands in; the empty ones become a blank mark (on a page read by OCR, the mark of a
+cell not read)."""
 from __future__ import annotations
 
 import re
 
+from pipeline.model import UNREAD_CELL
+
 _HEADERS = ["自然人", "商业", "科研", "社会", "法律", "其他", "总计"]
-_NUMBER = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?$")
+# A cell's number, or the mark of a cell OCR could not read: either holds its column.
+_NUMBER = re.compile(r"^(?:[+-]?\d[\d,]*(?:\.\d+)?|" + re.escape(UNREAD_CELL) + ")$")
 BLANK = "—"
 # Table 四's heading or head row: a short line naming 行政复议 without a sentence's punctuation
 # (a prose line before the tables may name 行政复议 too).
@@ -101,20 +105,44 @@ def _row_anchors(lines: list[dict], count: int) -> list[float] | None:
 
 def _refill(line: dict, anchors: list[float]) -> None:
     words = _split_glued(_tokens(line))
-    trailing = _trailing(words)
-    if not 1 <= len(trailing) < len(anchors):
+    printed = _trailing(words)
+    trailing = [piece for word in printed for piece in _straddling(word, anchors)]
+    if not 1 <= len(printed) < len(anchors) or len(trailing) > len(anchors):
         return
     half = (anchors[1] - anchors[0]) / 2
     if _center(trailing[0][1]) < anchors[0] - half:
         return
     slots: dict[int, str] = {}
     for word, chars in trailing:
-        column = min(range(len(anchors)), key=lambda i: abs(anchors[i] - _center(chars)))
+        column = _nearest(anchors, _center(chars))
         if column in slots:
             return
         slots[column] = word
-    label = "".join(word for word, _ in words[:len(words) - len(trailing)])
-    line["text"] = " ".join([label] + [slots.get(i, BLANK) for i in range(len(anchors))]).strip()
+    label = "".join(word for word, _ in words[:len(words) - len(printed)])
+    line["text"] = " ".join([label] + [slots.get(i, _empty(line)) for i in range(len(anchors))]).strip()
+
+
+def _nearest(anchors: list[float], x: float) -> int:
+    return min(range(len(anchors)), key=lambda i: abs(anchors[i] - x))
+
+
+def _straddling(word: tuple[str, list[dict]], anchors: list[float]) -> list[tuple[str, list[dict]]]:
+    """A number whose first and last characters stand in two columns ('101' read over the cells
+    10 and 1, as OCR boxes neighbouring cells together) is cut where its characters change
+    column; a printed number is far narrower than a column's pitch and stays whole."""
+    text, chars = word
+    columns = [_nearest(anchors, (c["x0"] + c["x1"]) / 2) for c in chars]
+    if len(set(columns)) != 2 or columns != sorted(columns):
+        return [word]
+    cut = columns.index(columns[-1])
+    return [(text[:cut], chars[:cut]), (text[cut:], chars[cut:])]
+
+
+def _empty(line: dict) -> str:
+    """What stands in a column the line prints nothing in: a blank, in a text layer; on a page
+    read by OCR (its chars carry a confidence) nothing recognised is not a printed blank but
+    a cell not read, so its figure is unknown."""
+    return UNREAD_CELL if any("confidence" in c for c in line.get("chars", [])) else BLANK
 
 
 def fill_blank_columns(lines: list[dict]) -> None:
