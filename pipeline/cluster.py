@@ -55,15 +55,15 @@ def _worker_plugin():
         """On every worker (and every restarted one): the documents are extracted in a child
         process of the worker, as in a local run. Dask starts its workers as daemonic processes,
         which multiprocessing forbids to have children; the children die with the worker anyway
-        (`lifetime.die_with_parent`), which is what that rule protects. jieba's dictionaries are
-        built here once (2 s), so each chunk's forked child inherits them."""
+        (`lifetime.die_with_parent`), which is what that rule protects. jieba and its lexicon
+        are loaded here once, so each chunk's forked child inherits them."""
         name = "nianbao-worker"
 
         def setup(self, worker) -> None:
-            from pipeline.extract.text import _posseg
+            from pipeline.extract.lexicon import _jieba
 
             multiprocessing.current_process().daemon = False
-            _posseg()
+            _jieba()
 
     return Worker()
 

@@ -4,11 +4,13 @@ over a Dask cluster's workers, loading their staged rows at once: pipeline/clust
 record the run."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
 import signal
 import uuid
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -112,7 +114,10 @@ def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Forked workers (what `_start_worker` assumes), even in a process whose default start
-    method is spawn (a Dask worker's): they start in milliseconds with everything imported."""
+    method is spawn (a Dask worker's): they start in milliseconds with everything imported.
+    What is imported by then is frozen out of the garbage collector's sweeps, in the loader
+    and in the workers: the modules' objects live as long as the process anyway."""
+    gc.freeze()
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(os.getpid(),))
 
@@ -124,10 +129,10 @@ def extract_in_pool(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
     done = 0
     while done < len(todo):
         pool = _pool(min(workers, len(todo) - done))
-        futures = [pool.submit(_work, doc) for doc in todo[done:]]
+        futures = deque(pool.submit(_work, doc) for doc in todo[done:])
         try:
-            for future in futures:
-                yield future.result()
+            while futures:  # each future let go once its result is yielded: a national run's results do not pile up
+                yield futures.popleft().result()
                 done += 1
         except BrokenProcessPool:
             yield _alone(todo[done])  # the pool broke on one of the documents in flight: try this one by itself
