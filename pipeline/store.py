@@ -22,7 +22,7 @@ import pyarrow as pa
 from pipeline import DEFAULT_WAREHOUSE as _DEFAULT_WAREHOUSE
 from pipeline.checks import relation_terms
 from pipeline.locks import LockHeld, exclusive
-from pipeline.metrics import CURRENCY, dictionary_rows
+from pipeline.metrics import CURRENCY, dictionary_rows, load_data
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -238,9 +238,7 @@ def _quoted(text: str) -> str:
 def _comment(con: duckdb.DuckDBPyConnection) -> None:
     """COMMENT ON every table, view and column the schema made, from schema_comments.yaml: a
     recreated view has lost its comments, so they are set on every writing connection."""
-    import yaml
-
-    spec = yaml.safe_load(COMMENTS.read_text(encoding="utf-8"))
+    spec = load_data(COMMENTS)  # parsed once per version of the file, as the key files are
     objects = execute(con, """SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()
                                   AND schema_name = 'main' AND NOT temporary
                               UNION ALL
