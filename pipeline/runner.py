@@ -68,7 +68,9 @@ def _on_alarm(signum: int, frame: object) -> None:
 def _start_worker(parent_pid: int) -> None:
     """Pool-worker start-up: die with the run, and cap the address space, so a decompression
     bomb or a huge page is a MemoryError in that worker (its document's error row), not the
-    machine's memory."""
+    machine's memory. What the worker inherited is frozen out of its garbage collector's
+    sweeps: the loader's modules and data live as long as the worker anyway."""
+    gc.freeze()
     die_with_parent(parent_pid)
     limit = _address_space() + DOC_MEMORY.value() * 1024 * 1024  # on top of what the forked worker already maps
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -114,10 +116,7 @@ def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Forked workers (what `_start_worker` assumes), even in a process whose default start
-    method is spawn (a Dask worker's): they start in milliseconds with everything imported.
-    What is imported by then is frozen out of the garbage collector's sweeps, in the loader
-    and in the workers: the modules' objects live as long as the process anyway."""
-    gc.freeze()
+    method is spawn (a Dask worker's): they start in milliseconds with everything imported."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(os.getpid(),))
 
@@ -185,14 +184,20 @@ def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = F
 
 def _extract_locally(con: DuckDBPyConnection, todo: list[SourceDoc], workers: int, run_id: str,
                      tally: Callable[[Result], None]) -> None:
-    batch: list[Result] = []
-    for result in extract_in_pool(todo, workers):
-        tally(result)
-        batch.append(result)
-        if len(batch) >= BATCH:
-            load_batch(con, batch, run_id)
-            batch = []
-    load_batch(con, batch, run_id)
+    """What exists when the extraction starts (modules, regions, the run's documents) lives
+    through it: the garbage collector's sweeps of the loader skip it until the run is loaded."""
+    gc.freeze()
+    try:
+        batch: list[Result] = []
+        for result in extract_in_pool(todo, workers):
+            tally(result)
+            batch.append(result)
+            if len(batch) >= BATCH:
+                load_batch(con, batch, run_id)
+                batch = []
+        load_batch(con, batch, run_id)
+    finally:
+        gc.unfreeze()
 
 
 def _extract_on_cluster(con: DuckDBPyConnection, todo: list[SourceDoc], scheduler: str, warehouse: Path,
