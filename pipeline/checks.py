@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from pipeline.metrics import cell_labels, narrative_keys, relations
 from pipeline.model import Check, Figure
@@ -19,19 +20,28 @@ _NARRATIVE_KIND = "commonly_expected"  # a prose repeat that disagrees is worth 
 _VERSIONS = {"std2019": "2019", "std2021": "2021"}  # format → its key file
 
 
+@lru_cache(maxsize=None)
+def _terms(keys: tuple[str, ...]) -> tuple[tuple[int, str, str | None], ...]:
+    """Each key of a side read once (tables are checked for every reading tried): its sign,
+    the key, and the group subtotal that may stand in for it when it is a missing leaf."""
+    terms = []
+    for key in keys:
+        sign = -1 if key.startswith("-") else 1
+        key = key.lstrip("-")
+        leaf = _LEAF.match(key)
+        terms.append((sign, key, f"requests.outcome.{leaf.group(1)}.subtotal.{leaf.group(3)}" if leaf else None))
+    return tuple(terms)
+
+
 def _side(keys: tuple[str, ...], values: dict) -> tuple[list, bool] | None:
     """Values of one side, standing a printed group subtotal in for its missing leaves.
     None when a key is absent altogether (the table or row was not printed)."""
     out: list = []
     used_subtotals: set[str] = set()
-    for key in keys:
-        sign = -1 if key.startswith("-") else 1
-        key = key.lstrip("-")
+    for sign, key, sub in _terms(keys):
         if key in values:
             out.append(None if values[key] is None else sign * values[key])
             continue
-        leaf = _LEAF.match(key)
-        sub = f"requests.outcome.{leaf.group(1)}.subtotal.{leaf.group(3)}" if leaf else None
         if sub and sub in values:
             if sub not in used_subtotals:
                 used_subtotals.add(sub)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -311,7 +311,7 @@ def regions_frame() -> "pandas.DataFrame":
     for region in idx.regions.values():
         lineage = [idx.regions[c] for c in idx.lineage[region.adcode]]
         city = next((r.adcode for r in lineage if r.level == "city"), None)
-        records.append({**asdict(region), "province": lineage[0].adcode, "city": city})
+        records.append({**vars(region), "province": lineage[0].adcode, "city": city})  # asdict deep-copies: 3,000 times
     return pandas.DataFrame.from_records(
         records, columns=["adcode", "name", "full_name", "level", "parent", "province", "city"]
     )

@@ -4,11 +4,13 @@ over a Dask cluster's workers, loading their staged rows at once: pipeline/clust
 record the run."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
 import signal
 import uuid
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -66,7 +68,9 @@ def _on_alarm(signum: int, frame: object) -> None:
 def _start_worker(parent_pid: int) -> None:
     """Pool-worker start-up: die with the run, and cap the address space, so a decompression
     bomb or a huge page is a MemoryError in that worker (its document's error row), not the
-    machine's memory."""
+    machine's memory. What the worker inherited is frozen out of its garbage collector's
+    sweeps: the loader's modules and data live as long as the worker anyway."""
+    gc.freeze()
     die_with_parent(parent_pid)
     limit = _address_space() + DOC_MEMORY.value() * 1024 * 1024  # on top of what the forked worker already maps
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
@@ -124,10 +128,10 @@ def extract_in_pool(todo: list[SourceDoc], workers: int) -> Iterator[Result]:
     done = 0
     while done < len(todo):
         pool = _pool(min(workers, len(todo) - done))
-        futures = [pool.submit(_work, doc) for doc in todo[done:]]
+        futures = deque(pool.submit(_work, doc) for doc in todo[done:])
         try:
-            for future in futures:
-                yield future.result()
+            while futures:  # each future let go once its result is yielded: a national run's results do not pile up
+                yield futures.popleft().result()
                 done += 1
         except BrokenProcessPool:
             yield _alone(todo[done])  # the pool broke on one of the documents in flight: try this one by itself
@@ -180,14 +184,20 @@ def process_documents(docs: list[SourceDoc], warehouse: Path, *, force: bool = F
 
 def _extract_locally(con: DuckDBPyConnection, todo: list[SourceDoc], workers: int, run_id: str,
                      tally: Callable[[Result], None]) -> None:
-    batch: list[Result] = []
-    for result in extract_in_pool(todo, workers):
-        tally(result)
-        batch.append(result)
-        if len(batch) >= BATCH:
-            load_batch(con, batch, run_id)
-            batch = []
-    load_batch(con, batch, run_id)
+    """What exists when the extraction starts (modules, regions, the run's documents) lives
+    through it: the garbage collector's sweeps of the loader skip it until the run is loaded."""
+    gc.freeze()
+    try:
+        batch: list[Result] = []
+        for result in extract_in_pool(todo, workers):
+            tally(result)
+            batch.append(result)
+            if len(batch) >= BATCH:
+                load_batch(con, batch, run_id)
+                batch = []
+        load_batch(con, batch, run_id)
+    finally:
+        gc.unfreeze()
 
 
 def _extract_on_cluster(con: DuckDBPyConnection, todo: list[SourceDoc], scheduler: str, warehouse: Path,

@@ -17,11 +17,12 @@ from typing import Iterator
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import DEFAULT_WAREHOUSE as _DEFAULT_WAREHOUSE
 from pipeline.checks import relation_terms
 from pipeline.locks import LockHeld, exclusive
-from pipeline.metrics import CURRENCY, dictionary_rows
+from pipeline.metrics import CURRENCY, dictionary_rows, load_data
 from pipeline.process import EXTRACTOR_VERSION, Result
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -237,9 +238,7 @@ def _quoted(text: str) -> str:
 def _comment(con: duckdb.DuckDBPyConnection) -> None:
     """COMMENT ON every table, view and column the schema made, from schema_comments.yaml: a
     recreated view has lost its comments, so they are set on every writing connection."""
-    import yaml
-
-    spec = yaml.safe_load(COMMENTS.read_text(encoding="utf-8"))
+    spec = load_data(COMMENTS)  # parsed once per version of the file, as the key files are
     objects = execute(con, """SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE database_name = current_database()
                                   AND schema_name = 'main' AND NOT temporary
                               UNION ALL
@@ -262,48 +261,49 @@ def known_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {doc_id: version for doc_id, version in rows}
 
 
-def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pd.DataFrame]:
+# Each loaded table's columns, in the order `_frames` builds its rows.
+_COLUMNS = {
+    "documents": ("doc_id", "path", "url", "referrer", "fetched_at", "content_type", "medium", "encoding", "bytes",
+                  "loaded_at", "extractor_version"),
+    "reports": ("report_id", "doc_id", "title", "issuer", "adcode", "region", "year", "format", "script",
+                "extractor_version", "figures", "failed_checks"),
+    "figures": ("report_id", "figure_id", "key", "label", "value", "unit", "value_base", "approx", "implicit", "source",
+                "start", "end", "snippet", "part_of", "section", "scope", "ocr_confidence"),
+    "checks": ("report_id", "rule", "kind", "ok", "lhs", "rhs"),
+    "errors": ("run_id", "doc_id", "path", "url", "reason", "occurred_at"),
+}
+_FLOAT = pa.float64()
+
+
+def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pa.Table]:
     docs, reports, figures, checks, errors = [], [], [], [], []
     for res in results:
         src = res.source
-        docs.append({"doc_id": res.doc_id, "path": str(src.path), "url": src.url, "referrer": src.referrer,
-                     "fetched_at": src.fetched_at, "content_type": src.content_type, "medium": res.medium,
-                     "encoding": res.encoding, "bytes": res.size, "loaded_at": now,
-                     "extractor_version": EXTRACTOR_VERSION})
+        docs.append((res.doc_id, str(src.path), src.url, src.referrer, src.fetched_at, src.content_type, res.medium,
+                     res.encoding, res.size, now, EXTRACTOR_VERSION))
         if res.error:
-            errors.append({"run_id": run_id, "doc_id": res.doc_id, "path": str(src.path), "url": src.url,
-                           "reason": res.error, "occurred_at": now})
+            errors.append((run_id, res.doc_id, str(src.path), src.url, res.error, now))
         if not res.is_report:
             continue
         info, text = res.classification, res.document.text
-        reports.append({"report_id": res.doc_id, "doc_id": res.doc_id, "title": info.title, "issuer": info.issuer,
-                        "adcode": info.adcode, "region": info.region, "year": info.year, "format": info.format,
-                        "script": res.document.script, "extractor_version": EXTRACTOR_VERSION,
-                        "figures": len(res.figures),
-                        "failed_checks": sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic")})
-        for i, f in enumerate(res.figures):
-            base = in_yuan(f.value, f.unit)
-            figures.append({"report_id": res.doc_id, "figure_id": i, "key": f.key, "label": f.label, "value": f.value,
-                            "unit": f.unit, "value_base": base, "approx": f.approx, "implicit": f.implicit,
-                            "source": f.source, "start": f.start, "end": f.end,
-                            "snippet": text[max(0, f.start - 20):f.end + 20].replace("\n", " "), "part_of": f.part_of,
-                            "section": f.section, "scope": f.scope,
-                            "ocr_confidence": f.ocr_confidence})
-        checks.extend({"report_id": res.doc_id, "rule": c.rule, "kind": c.kind, "ok": c.ok, "lhs": c.lhs, "rhs": c.rhs}
-                      for c in res.checks)
-    columns = {
-        "documents": ["doc_id", "path", "url", "referrer", "fetched_at", "content_type", "medium", "encoding", "bytes",
-                      "loaded_at", "extractor_version"],
-        "reports": ["report_id", "doc_id", "title", "issuer", "adcode", "region", "year", "format", "script",
-                    "extractor_version", "figures", "failed_checks"],
-        "figures": ["report_id", "figure_id", "key", "label", "value", "unit", "value_base", "approx", "implicit", "source",
-                    "start", "end", "snippet", "part_of", "section", "scope", "ocr_confidence"],
-        "checks": ["report_id", "rule", "kind", "ok", "lhs", "rhs"],
-        "errors": ["run_id", "doc_id", "path", "url", "reason", "occurred_at"],
-    }
+        reports.append((res.doc_id, res.doc_id, info.title, info.issuer, info.adcode, info.region, info.year,
+                        info.format, res.document.script, EXTRACTOR_VERSION, len(res.figures),
+                        sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic")))
+        figures.extend((res.doc_id, i, f.key, f.label, f.value, f.unit, in_yuan(f.value, f.unit), f.approx, f.implicit,
+                        f.source, f.start, f.end, text[max(0, f.start - 20):f.end + 20].replace("\n", " "),
+                        f.part_of, f.section, f.scope, f.ocr_confidence) for i, f in enumerate(res.figures))
+        checks.extend((res.doc_id, c.rule, c.kind, c.ok, c.lhs, c.rhs) for c in res.checks)
     data = {"documents": docs, "reports": reports, "figures": figures, "checks": checks, "errors": errors}
-    return {name: pd.DataFrame(rows, columns=columns[name]).astype({"value": "float64"} if name == "figures" else {})
-            for name, rows in data.items()}
+    return {name: _arrow(rows, _COLUMNS[name]) for name, rows in data.items()}
+
+
+def _arrow(rows: list[tuple], names: tuple[str, ...]) -> pa.Table:
+    """Rows as Arrow columns, which DuckDB reads in native code (a pandas frame of Python
+    objects cost the loader more than its whole share of a run). `value` is always a float,
+    as its column is, whether the batch's figures are whole or not."""
+    columns = list(zip(*rows)) or [()] * len(names)
+    return pa.Table.from_arrays([pa.array(column, type=_FLOAT if name == "value" else None)
+                                 for name, column in zip(names, columns)], names=list(names))
 
 
 def in_yuan(value: float | None, unit: str | None) -> float | None:
@@ -344,12 +344,12 @@ def _delete_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> Non
     con.unregister("batch_ids")
 
 
-def _insert_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
+def _insert_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table]) -> None:
     for table in ("documents", "reports", "figures", "checks", "errors"):
         frame = frames[table]
-        if len(frame):
+        if frame.num_rows:
             con.register("batch_frame", frame)
-            execute(con, f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in frame.columns)}) "
+            execute(con, f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in frame.column_names)}) "
                         f"SELECT * FROM batch_frame")
             con.unregister("batch_frame")
 

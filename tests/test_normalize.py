@@ -8,7 +8,7 @@ import pytest
 from fixtures.reports import Spec, report_docx, report_html, report_pdf
 
 from pipeline.model import RawDocument, RawTable, SourceDoc
-from pipeline.normalize import build_document, clean_spaces, detect_script, fold_width
+from pipeline.normalize import build_document, clean_spaces, detect_script, fold_width, normalize_units
 from pipeline.numbers import parse_number
 from pipeline.process import process_bytes
 
@@ -57,6 +57,24 @@ def test_spaces_between_cjk_removed_but_not_between_numbers() -> None:
 def test_nbsp_and_ideographic_space() -> None:
     doc = build_document(RawDocument(blocks=["\u3000\u3000本年度\xa0受理申请\xa021\xa0件"], medium="html"))
     assert doc.text == "本年度受理申请21件\n"
+
+
+# Units whose edges meet spaces, Chinese and full-width signs, so a pass over them joined would
+# show if one unit's end or start changed what happens in the next.
+_UNITS = ["  申请 人 ", " 数量", "１２ 件 ", "", "\u3000合计\t", "a  b", "年 ", " 月", "（一）\xa0 2023 年"]
+
+
+@pytest.mark.parametrize("traditional", [False, True])
+def test_units_normalized_together_as_alone(traditional: bool) -> None:
+    alone = [clean_spaces(fold_width(unit)) for unit in _UNITS]
+    expected = [opencc.OpenCC("t2s.json").convert(u) for u in alone] if traditional else alone
+    assert normalize_units(_UNITS, traditional) == expected
+    assert normalize_units([], traditional) == []
+
+
+def test_unit_holding_the_separator_is_cleaned_alone() -> None:
+    units = ["甲 乙", "x\x00y  z", " 丙"]
+    assert normalize_units(units, False) == ["甲乙", "x\x00y z", "丙"]
 
 
 def test_table_rows_and_offsets() -> None:

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fixtures.reports import Spec, expected_cells, report_docx, report_html, report_pdf, request_values
 
-from pipeline.model import SourceDoc
+from pipeline.extract import tables
+from pipeline.model import Row, SourceDoc, Token
 from pipeline.process import process_bytes
 
 METRICS = Path(__file__).resolve().parents[1] / "pipeline" / "metrics"
@@ -437,3 +440,24 @@ def test_unknown_version_still_reads_tables_three_and_four() -> None:
     got = cells(result)
     want = {k: v for k, v in expected_cells(spec).items() if k.startswith(("requests.", "review.", "litigation."))}
     assert {k: got.get(k) for k in want} == want
+
+
+# Lines of the characters that make and break trailing values: digits (one not ASCII), commas,
+# points, units, blank marks, spaces, words.
+_LINE_CHARS = "0129٣,.元万件次/—-年共 \t　。"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=_LINE_CHARS, max_size=14))
+def test_trailing_values_tried_on_every_line_they_can_end(text: str) -> None:
+    """split_row skips its trailing-values pattern on lines that end otherwise (it backtracks
+    through every run of digits of a sentence): no line the pattern reads is skipped."""
+    if tables._TRAILING.match(text):
+        assert tables._ends_as_value(text)
+
+
+def test_sentence_skipped_and_values_read() -> None:
+    assert not tables._ends_as_value("本年共受理申请 2023 件。 ")
+    line = Row(tokens=[Token("受理申请", 0, 4), Token("12", 5, 7), Token("3,456", 8, 13)], in_table=False)
+    row = tables.split_row(line, 0)
+    assert row.label == "受理申请" and [c.value for c in row.cells] == [12, 3456]

@@ -31,6 +31,10 @@ _BLANKS = {"", "/", "／", "—", "——", "-", "－", "–", "\\", "无", "空
 _BLANK_MARK = r"(?:[/／—–－-]{1,2}|" + re.escape(UNREAD_CELL) + ")"
 _TOKEN = rf"(?:({_NUM})(万元|元)?(?:件|条|项|个|次)?|{_BLANK_MARK})"
 _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
+# The characters other than a digit that a line's trailing values can end with (a number's
+# comma, a unit, a blank mark). _TRAILING is tried only on a line that ends with one: on a
+# sentence, its label tried every start and every split of each run of digits before failing.
+_TOKEN_ENDS = frozenset(",元件条项个次/／—–－-")
 _SPACE = re.compile(r"\s+")
 
 
@@ -95,7 +99,7 @@ def split_row(row: Row, index: int) -> DataRow:
         return DataRow("", [], index)
     text = " ".join(t.text for t in row.tokens)
     offsets = _line_offsets(row)
-    found = _TRAILING.match(text)
+    found = _TRAILING.match(text) if _ends_as_value(text) else None
     if not found:
         return DataRow(_SPACE.sub("", text), [], index)
     cells = []
@@ -107,6 +111,12 @@ def split_row(row: Row, index: int) -> DataRow:
     if all(c.value is None for c in cells) and not found.group("label").strip():
         return DataRow("", [], index)
     return DataRow(_SPACE.sub("", found.group("label")), cells, index)
+
+
+def _ends_as_value(text: str) -> bool:
+    """Whether the line's last printed character can end a value (\\d is any decimal digit)."""
+    last = text.rstrip()[-1:]
+    return last.isdecimal() or last in _TOKEN_ENDS
 
 
 def _line_offsets(row: Row):
@@ -124,7 +134,10 @@ def _line_offsets(row: Row):
     return to_doc
 
 
+@lru_cache(maxsize=4096)
 def norm_label(text: str) -> str:
+    """A label as the templates are compared: cached, as every reading of a table matches
+    each row's label and every template label again."""
     text = _SPACE.sub("", text)
     text = text.replace("(", "（").replace(")", "）").replace("．", ".").replace("、", ".").replace("，", ",")
     text = text.replace("“", "\"").replace("”", "\"").replace("合计", "总计")
