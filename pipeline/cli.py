@@ -72,7 +72,7 @@ def extract(path: Path = typer.Argument(..., help="one saved document: HTML, PDF
 def _extract_line(payload: dict) -> str:
     """What `extract` says of a document: a non-report as such, a report's facts with the ones
     not found named so, and its counts."""
-    from pipeline.report import plural
+    from pipeline.wording import plural  # not pipeline.report: that imports the warehouse's libraries
 
     doc = payload["document"]
     if not doc["is_report"]:

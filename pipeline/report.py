@@ -14,13 +14,9 @@ from rich.table import Table
 
 from pipeline.runner import RunSummary
 from pipeline.store import connect, scalar
+from pipeline.wording import plural
 
 console = Console(stderr=False)
-
-
-def plural(count: int, noun: str, nouns: str | None = None) -> str:
-    """"1 document", "2 documents" (`nouns` for a plural that is not noun + s)."""
-    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
 
 
 @contextmanager
