@@ -3,6 +3,7 @@ with a CJK font (characters, not boxes)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -187,7 +188,10 @@ def _make_n(*args: str) -> list[str]:
 
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
-    done = subprocess.run(["make", "-n", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # As a user types it: not as a sub-make of `make test`, which would print "Leaving directory".
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    done = subprocess.run(["make", "-n", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
