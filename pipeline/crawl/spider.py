@@ -58,20 +58,18 @@ class ReportSpider(scrapy.Spider):
             for url in source.listing:
                 yield self._listing_request(url, index, referrer=None)
 
+    # A page's links are yielded before its own row: once the row is stored the page is done,
+    # so a crawler killed in between (with a shared frontier) must already have queued them.
     def on_listing(self, response: Response) -> Iterator[Any]:
-        if response.status == 304:
-            yield self._fetched(response, body=None)
-            page = self._replay(_origin(response.request), response.meta)
-        else:
-            yield self._fetched(response, body=response.body)
-            page = response
+        page = self._replay(_origin(response.request), response.meta) if response.status == 304 else response
         if isinstance(page, TextResponse):
             yield from self._follow_listing(page)
+        yield self._fetched(response, body=None if response.status == 304 else response.body)
 
     def on_document(self, response: Response) -> Iterator[Any]:
-        yield self._fetched(response, body=response.body)
         if response.meta["kind"] == "report" and isinstance(response, TextResponse):
             yield from self._follow_report(response)
+        yield self._fetched(response, body=response.body)
 
     def on_failure(self, failure: Failure) -> Iterator[Fetched]:
         request = failure.request
