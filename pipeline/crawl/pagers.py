@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import yaml
+from pipeline.metrics import load_data
 
 PAGERS_FILE = Path(__file__).resolve().parents[1] / "data" / "pagers.yaml"
 # A listing page's own file name, index.html or index_2.shtml: the prefix, the page number
@@ -36,7 +36,7 @@ class _Rules:
 
 @cache
 def _rules() -> _Rules:
-    data = yaml.safe_load(PAGERS_FILE.read_text(encoding="utf-8"))
+    data = load_data(PAGERS_FILE)
     patterns = {key: tuple(re.compile(p) for p in data[key])
                 for key in ("pages", "records", "page_size", "max_static_index", "calls")}
     return _Rules(**patterns, full_page_sizes=frozenset(data["full_page_sizes"]), max_pages=data["max_pages"])
