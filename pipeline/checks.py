@@ -68,7 +68,7 @@ def evaluate(values: dict, version: str, unknown: frozenset[str] = frozenset()) 
         if lhs is None or rhs is None:
             continue
         left, right = _total(*lhs), _total(*rhs)
-        if left is None or right is None or any(k.lstrip("-") in unknown for k in rel.lhs + rel.rhs):
+        if left is None or right is None or (unknown and any(k.lstrip("-") in unknown for k in rel.lhs + rel.rhs)):
             ok = None
         elif rel.operator == "<=":
             ok = left <= right + 1e-9

@@ -345,7 +345,7 @@ def _delete_documents(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> Non
 
 
 def _insert_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, pa.Table]) -> None:
-    for table in ("documents", "reports", "figures", "checks", "errors"):
+    for table in _TABLES:
         frame = frames[table]
         if frame.num_rows:
             con.register("batch_frame", frame)
