@@ -16,8 +16,9 @@ import pytest
 from fixtures.reports import (Spec, expected_cells, grid_lines, proactive_grid, prose, report_pdf, requests_grids,
                               review_grid)
 from pipeline.checks import evaluate
+from pipeline.extract import tables
 from pipeline.metrics import relations
-from pipeline.model import UNREAD_CELL, DocumentError, SourceDoc
+from pipeline.model import UNREAD_CELL, DocumentError, Row, SourceDoc, Token
 from pipeline.process import process_bytes
 from pipeline.read import layout, ocr, pdf_columns, read_bytes
 from pipeline.read import pdf as pdf_read
@@ -346,3 +347,16 @@ def test_table_page_scanned_turned_either_way_keeps_its_cells(angle, seed) -> No
     same = sum(b.size for b in difflib.SequenceMatcher(None, printed, scanned, autojunk=False).get_matching_blocks())
     assert len(printed) >= 90 and same >= 0.85 * len(printed), (same, len(printed))
     assert len(scanned) - same <= 0.05 * len(printed) + scanned.count(UNREAD_CELL), scanned
+
+
+def _line_row(text: str) -> Row:
+    """A printed line as the document gives it: its words as tokens."""
+    return Row([Token(word, 0, len(word)) for word in text.split()], in_table=False)
+
+
+def test_line_ending_in_an_unread_cell_keeps_its_cells() -> None:
+    """A wrapped label's figures on a line of their own, the last cell not read by OCR."""
+    row = tables.split_row(_line_row(f"3 0 0 0 2 0 {UNREAD_CELL}"), 0)
+    assert row.label == "" and [c.value for c in row.cells] == [3, 0, 0, 0, 2, 0, None]
+    labelled = tables.split_row(_line_row(f"2.某类申请 5 {UNREAD_CELL} 0 0 0 0 {UNREAD_CELL}"), 0)
+    assert labelled.label == "2.某类申请" and [c.value for c in labelled.cells] == [5, None, 0, 0, 0, 0, None]

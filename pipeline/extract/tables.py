@@ -32,9 +32,10 @@ _BLANK_MARK = r"(?:[/／—–－-]{1,2}|" + re.escape(UNREAD_CELL) + ")"
 _TOKEN = rf"(?:({_NUM})(万元|元)?(?:件|条|项|个|次)?|{_BLANK_MARK})"
 _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 # The characters other than a digit that a line's trailing values can end with (a number's
-# comma, a unit, a blank mark). _TRAILING is tried only on a line that ends with one: on a
-# sentence, its label tried every start and every split of each run of digits before failing.
-_TOKEN_ENDS = frozenset(",元件条项个次/／—–－-")
+# comma, a unit, a blank mark, OCR's mark of a cell it could not read). _TRAILING is tried
+# only on a line that ends with one: on a sentence, its label tried every start and every
+# split of each run of digits before failing.
+_TOKEN_ENDS = frozenset(",元件条项个次/／—–－-" + UNREAD_CELL)
 _SPACE = re.compile(r"\s+")
 
 
