@@ -360,3 +360,18 @@ def test_line_ending_in_an_unread_cell_keeps_its_cells() -> None:
     assert row.label == "" and [c.value for c in row.cells] == [3, 0, 0, 0, 2, 0, None]
     labelled = tables.split_row(_line_row(f"2.某类申请 5 {UNREAD_CELL} 0 0 0 0 {UNREAD_CELL}"), 0)
     assert labelled.label == "2.某类申请" and [c.value for c in labelled.cells] == [5, None, 0, 0, 0, 0, None]
+
+
+@pytest.mark.parametrize("read, mended", [("4*", "4"), ("＊12", "12"), ("3:", "3"), ("·0", "0"), ("7730.28", "7730.28"),
+                                          ("A4*", "A4*")])
+def test_speck_glued_to_a_number_is_mended_away(read, mended) -> None:
+    assert ocr._mend(read) == mended
+
+
+def test_figure_boxed_twice_is_read_once() -> None:
+    """A figure whose box the detector gives twice, one wide and unsure ('4'), one tight with a
+    speck glued on ('4*' mended to '4'): one figure, the surer reading."""
+    words = _column(600, [100, 150, 200, 250]) + _column(700, [100, 150, 250])
+    wide, tight = ocr.Word("4", 690, 198, 732, 228, 0.6), ocr.Word(ocr._mend("4*"), 702, 203, 723, 226, 0.71)
+    kept = ocr._unstacked(words + [wide, tight])
+    assert tight in kept and wide not in kept
