@@ -92,6 +92,12 @@ class Document:
 UNREAD_CELL = "?"
 
 
+def read_by_ocr(medium: str) -> bool:
+    """Whether a document's text came from OCR: a scanned PDF ('pdf-ocr'), an image file, or a
+    page whose pictures were read ('html+ocr')."""
+    return medium == "image" or medium.endswith("ocr")
+
+
 @dataclass
 class Figure:
     """One number the report states, with what it counts and where it is printed."""

@@ -17,8 +17,9 @@ from fixtures.reports import (Spec, expected_cells, grid_lines, proactive_grid, 
                               review_grid)
 from pipeline.checks import evaluate
 from pipeline.extract import tables
-from pipeline.metrics import relations
-from pipeline.model import UNREAD_CELL, DocumentError, Row, SourceDoc, Token
+from pipeline.metrics import COLUMNS, relations
+from pipeline.model import UNREAD_CELL, DocumentError, RawDocument, Row, SourceDoc, Token
+from pipeline.normalize import build_document
 from pipeline.process import process_bytes
 from pipeline.read import layout, ocr, pdf_columns, read_bytes
 from pipeline.read import pdf as pdf_read
@@ -375,3 +376,37 @@ def test_figure_boxed_twice_is_read_once() -> None:
     wide, tight = ocr.Word("4", 690, 198, 732, 228, 0.6), ocr.Word(ocr._mend("4*"), 702, 203, 723, 226, 0.71)
     kept = ocr._unstacked(words + [wide, tight])
     assert tight in kept and wide not in kept
+
+
+def _table_three_cells(lines: list[str], medium: str) -> dict:
+    doc = build_document(RawDocument(blocks=lines, medium=medium))
+    return {f.key: f.value for f in tables.extract_table_figures(doc, "std2021") if f.key.startswith("requests.")}
+
+
+def _invented_table_three(drop: str, garble: tuple[str, str]) -> list[str]:
+    """The invented report's table 三 as printed lines, less the row labelled `drop` (its
+    figures lost, so rows no longer fit the template by count), one label misread."""
+    lines = [ln for g in requests_grids(Spec()) for ln in grid_lines(g) if drop not in ln]
+    return [ln.replace(*garble) for ln in lines]
+
+
+def test_misread_label_on_a_scan_is_taken_for_the_row_it_is_clearly_like() -> None:
+    """OCR lost three characters of a label: on a scan the row is the template row it is most
+    like; the same lines from a text layer are left as they are (no row matched by likeness)."""
+    lines = _invented_table_three("（一）予以公开", ("其他法律行政法规禁止公开", "其他法律行政止公开"))
+    key, want = "requests.outcome.withheld.law_prohibited", expected_cells(Spec())
+    scanned, printed = _table_three_cells(lines, "pdf-ocr"), _table_three_cells(lines, "pdf")
+    assert all(scanned[f"{key}.{c}"] == want[f"{key}.{c}"] for c in COLUMNS)
+    assert f"{key}.total" not in printed and "requests.outcome.withheld.state_secret.total" in printed
+
+
+def test_label_like_two_rows_or_a_taken_row_is_not_matched() -> None:
+    """A fragment that two template rows share (a wrapped label's last line) matches neither;
+    a misread label most like a row another label already names does not take it again."""
+    shared = _invented_table_three("（一）予以公开", ("2.申请人逾期未按收费通知要求缴纳费用、", ""))
+    assert "requests.outcome.other.unpaid_fee.total" not in _table_three_cells(shared, "pdf-ocr")
+    twice = _invented_table_three("（一）予以公开", ("3.危及“三安全一稳定”", "1.属于国家秘"))
+    cells = _table_three_cells(twice, "pdf-ocr")
+    assert cells["requests.outcome.withheld.state_secret.total"] == expected_cells(Spec())[
+        "requests.outcome.withheld.state_secret.total"]
+    assert "requests.outcome.withheld.three_securities_one_stability.total" not in cells

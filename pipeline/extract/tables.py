@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from itertools import combinations, takewhile
 from functools import lru_cache
+from pathlib import Path
 
 from pipeline.checks import evaluate
-from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_format, request_rows
-from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token
+from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_data, load_format, request_rows
+from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token, read_by_ocr
 from pipeline.numbers import parse_number
 
 _NUM = r"[+-]?\d[\d,]*(?:\.\d+)?"
@@ -37,6 +39,7 @@ _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 # split of each run of digits before failing.
 _TOKEN_ENDS = frozenset(",元件条项个次/／—–－-" + UNREAD_CELL)
 _SPACE = re.compile(r"\s+")
+_LIKENESS = load_data(Path(__file__).resolve().parent.parent / "data" / "ocr.yaml")["label_likeness"]
 
 
 @dataclass
@@ -233,6 +236,38 @@ def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict
         for col, cell in zip(COLUMNS, row.cells[-7:]):
             reading[f"requests.{key}.{col}"] = cell
     return reading if len(reading) >= 7 * (len(template) // 2) else {}
+
+
+def _ocr_labels(rows: list[DataRow], version: str) -> list[DataRow]:
+    """Table 三's rows with each label OCR misread (characters missing or wrong, so it names no
+    template row) taken for the template row it is clearly most like, when no other row's
+    label names that one: the share of the template label's characters the row's label prints
+    in order, at least `least` and `margin` above the next template row's. Labels of three
+    characters or fewer (3.其他, 总计) are too short to tell by likeness."""
+    region = _region(rows, ("本年新收",), ("结转下年度",))
+    if region is None:
+        return rows
+    template = _template(version, True) + [("outcome.other.subtotal", "（六）其他处理")]
+    table = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7 and r.label]
+    taken = {_label_match(r.label, template) for r in table}
+    mended = list(rows)
+    for row in table:
+        if _label_match(row.label, template) is not None:
+            continue
+        ranked = sorted(((_likeness(row.label, printed), key, printed) for key, printed in template
+                         if len(_leaf_text(printed)) > 3), reverse=True)
+        (best, key, printed), runner_up = ranked[0], ranked[1][0]
+        if best >= _LIKENESS["least"] and best - runner_up >= _LIKENESS["margin"] and key not in taken:
+            taken.add(key)
+            mended[row.index] = DataRow(norm_label(printed), row.cells, row.index)
+    return mended
+
+
+def _likeness(label: str, printed: str) -> float:
+    """The share of a template label's characters that a row's label prints, in order."""
+    ours, theirs = norm_label(label), norm_label(printed)
+    blocks = SequenceMatcher(None, ours, theirs, autojunk=False).get_matching_blocks()
+    return sum(b.size for b in blocks) / len(theirs)
 
 
 def _slots(row: Row) -> list[Token | None]:
@@ -487,6 +522,8 @@ def _review_by_count(rows: list[DataRow], header: int) -> dict[str, Cell]:
 def extract_table_figures(doc: Document, fmt: str) -> list[Figure]:
     version = "2019" if fmt == "std2019" else "2021"
     rows = [split_row(r, i) for i, r in enumerate(doc.rows)]
+    if read_by_ocr(doc.medium):
+        rows = _ocr_labels(rows, version)
     requests = _requests(rows, version, doc.rows)
     table3 = next((r.index for r in rows if "本年新收" in r.label or "申请人情况" in r.label), len(rows))
     end3 = next((r.index for r in rows[table3:] if "结转下年度" in r.label), 0)
