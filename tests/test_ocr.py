@@ -410,3 +410,27 @@ def test_label_like_two_rows_or_a_taken_row_is_not_matched() -> None:
     assert cells["requests.outcome.withheld.state_secret.total"] == expected_cells(Spec())[
         "requests.outcome.withheld.state_secret.total"]
     assert "requests.outcome.withheld.three_securities_one_stability.total" not in cells
+
+
+@pytest.mark.parametrize("digit", ["0", "1", "8"])
+def test_lone_digit_boxed_tightly_is_read_upright(digit) -> None:
+    """A clean page's lone figure boxed to its ink is over 1.5 times as high as wide: the
+    engine turns such a crop on its side (as vertical text) and reads a '0' or '8' as 'o', a
+    '1' as nothing; read upright too, the surer reading is the digit."""
+    from PIL import Image, ImageDraw, ImageFont
+    import numpy as np
+
+    path = Path(__import__("mplfonts").__file__).parent / "fonts" / "SimHei.ttf"
+    if not path.exists():
+        pytest.skip(f"no font to print the digit with ({path})")
+    image = Image.new("L", (200, 100), 255)
+    ImageDraw.Draw(image).text((80, 30), digit, font=ImageFont.truetype(str(path), 30), fill=0)
+    ink = np.asarray(image)
+    ys, xs = np.nonzero(ink < 128)
+    x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    box = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=np.float32)
+    page, engine = np.stack([ink] * 3, axis=-1), ocr._engine()
+    assert ocr._turned(box)
+    turned = engine.text_rec(engine.get_crop_img_list(page, [box]))[0][0]
+    (text, confidence), = ocr._recognised(engine, page, [box])
+    assert text == digit and confidence >= 0.8 and confidence > turned[1]
