@@ -247,14 +247,16 @@ def _ocr_labels(rows: list[DataRow], version: str) -> list[DataRow]:
     region = _region(rows, ("本年新收",), ("结转下年度",))
     if region is None:
         return rows
-    template = _template(version, True) + [("outcome.other.subtotal", "（六）其他处理")]
+    templates = [_template(version, True), _template(version, False)]
+    printed_rows = {key: printed for template in templates for key, printed in template}
     table = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7 and r.label]
-    taken = {_label_match(r.label, template) for r in table}
+    named = {id(r): {_label_match(r.label, template) for template in templates} - {None} for r in table}
+    taken = set().union(*named.values())
     mended = list(rows)
     for row in table:
-        if _label_match(row.label, template) is not None:
+        if named[id(row)]:
             continue
-        ranked = sorted(((_likeness(row.label, printed), key, printed) for key, printed in template
+        ranked = sorted(((_likeness(row.label, printed), key, printed) for key, printed in printed_rows.items()
                          if len(_leaf_text(printed)) > 3), reverse=True)
         (best, key, printed), runner_up = ranked[0], ranked[1][0]
         if best >= _LIKENESS["least"] and best - runner_up >= _LIKENESS["margin"] and key not in taken:
