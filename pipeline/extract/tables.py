@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import combinations, takewhile
 from functools import lru_cache
 
-from pipeline.checks import evaluate
+from pipeline.checks import count_failures
 from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_format, request_rows
 from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token
 from pipeline.numbers import parse_number
@@ -156,13 +156,15 @@ def _leaf_text(label: str) -> str:
 _GROUPS = {"withheld": "不予公开", "unable": "无法提供", "not_processed": "不予处理", "other": "其他处理"}
 
 
-def _template(version: str, other_rows: bool) -> list[tuple[str, str]]:
+@lru_cache(maxsize=None)
+def _template(version: str, other_rows: bool) -> tuple[tuple[str, str], ...]:
+    """Table 三's rows (key, printed label), with （六） as one row or as its three sub-rows."""
     rows = [(key, label) for key, label, _ in request_rows(version)]
     if version == "2021" and not other_rows:
         rows = [r for r in rows if not r[0].startswith("outcome.other.")]
         at = next(i for i, r in enumerate(rows) if r[0] == "outcome.total")
         rows.insert(at, ("outcome.other.subtotal", "（六）其他处理"))
-    return rows
+    return tuple(rows)
 
 
 def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[str, ...]) -> tuple[int, int] | None:
@@ -173,7 +175,7 @@ def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[
     return (start, end) if end is not None else None
 
 
-def _is_subtotal(row: DataRow, template: list[tuple[str, str]]) -> bool:
+def _is_subtotal(row: DataRow, template: tuple[tuple[str, str], ...]) -> bool:
     """A group row with numbers of its own ((三)不予公开 小计), which some agencies add."""
     label = norm_label(row.label)
     if "小计" in label:
@@ -206,23 +208,31 @@ def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> li
     return readings
 
 
-def _label_match(label: str, template: list[tuple[str, str]]) -> str | None:
-    """The template row whose printed label ends this row's label (numbering included for
-    short leaves like 3.其他); None when no row or several rows fit."""
-    text = norm_label(label)
-    hits = []
+@lru_cache(maxsize=None)
+def _needles(template: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Each template row's label as it is looked for in a printed label: whole, numbering
+    included, for short leaves like 3.其他; else the leaf's first ten characters."""
+    needles = []
     for key, printed in template:
         leaf = _leaf_text(printed)
         needle = norm_label(printed) if len(leaf) <= 3 else leaf[:10]
-        if needle and needle in text:
-            hits.append((len(needle), key))
+        if needle:
+            needles.append((needle, key))
+    return tuple(needles)
+
+
+@lru_cache(maxsize=8192)
+def _label_match(label: str, template: tuple[tuple[str, str], ...]) -> str | None:
+    """The template row whose label ends this row's label (see _needles); None when no row
+    or several rows fit. Cached: every report prints the same labels."""
+    text = norm_label(label)
+    hits = sorted(((len(needle), key) for needle, key in _needles(template) if needle in text), reverse=True)
     if not hits:
         return None
-    hits.sort(reverse=True)
     return hits[0][1] if len(hits) == 1 or hits[0][0] > hits[1][0] else None
 
 
-def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict[str, Cell]:
+def _label_reading(data: list[DataRow], template: tuple[tuple[str, str], ...]) -> dict[str, Cell]:
     """When rows do not fit the template by count, place every row whose label names it."""
     reading: dict[str, Cell] = {}
     for row in data:
@@ -363,8 +373,7 @@ def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: 
 
 
 def _failures(reading: dict[str, Cell], version: str) -> int:
-    values = {k: c.value for k, c in reading.items()}
-    return sum(1 for c in evaluate(values, version) if c.ok is False and c.kind == "definitional")
+    return count_failures({k: c.value for k, c in reading.items()}, version, "definitional")
 
 
 # ---------------------------------------------------------------- table 二
