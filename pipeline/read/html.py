@@ -53,6 +53,11 @@ def _parse(text: str) -> Element | None:
     return root
 
 
+# All the text below an element, joined in C (the join of its itertext(), without a Python
+# string per text node).
+_text = etree.XPath("string()", smart_strings=False)
+
+
 def _is_element(node: Element) -> bool:
     """Comments and processing instructions are nodes too; their text is not the page's."""
     return isinstance(node.tag, str)
@@ -132,14 +137,21 @@ def _selector_rank(el: Element) -> int | None:
     return min(ranks) if ranks else None
 
 
-_IDS = {sel[1:] for sel in CONTENT_SELECTORS if sel[0] == "#"}
-_TAGS = {sel for sel in CONTENT_SELECTORS if sel[0] not in "#."}
+def _selector_filter(selectors: list[str]) -> etree.XPath:
+    """The elements below the root that may match a selector, in page order, found in C: those
+    with a class or an id, and the tags named. Selected through their attributes (a predicate
+    tested on every element is several times slower); _selector_rank decides."""
+    tags = [sel for sel in selectors if sel[0] not in "#."]
+    return etree.XPath(" | ".join(["descendant::*/@class/..", "descendant::*/@id/.."]
+                                  + [f"descendant::{tag}" for tag in tags]))
+
+
+_CANDIDATES = _selector_filter(CONTENT_SELECTORS)
 
 
 def _candidates(root: Element) -> list[Element]:
-    """The elements below root that may match a selector, in page order; a cheap test first,
-    so that _selector_rank builds its keys for a few dozen elements, not every one."""
-    return [el for el in root.iterdescendants(etree.Element) if el.get("class") or el.get("id") in _IDS or el.tag in _TAGS]
+    """The elements below root that may match a selector, in page order."""
+    return _CANDIDATES(root)
 
 
 # Up to this many candidates each count their own text; more (hostile nesting) share one pass.
@@ -151,7 +163,7 @@ def find_content(root: Element) -> Element:
     densest block. Text is counted once per element, however deep the page nests."""
     ranked = [(rank, i, el) for i, el in enumerate(_candidates(root)) if (rank := _selector_rank(el)) is not None]
     if len(ranked) <= _FEW_CANDIDATES:
-        total: Callable[[Element], int] = lambda el: _han_count("".join(el.itertext()))
+        total: Callable[[Element], int] = lambda el: _han_count(_text(el))
     else:
         total = _han_totals(list(root.iter(etree.Element)))[0].__getitem__
     for _, _, el in sorted(ranked, key=lambda item: item[:2]):
@@ -180,7 +192,7 @@ def _title(meta: dict[str, str], page_title: str, headings: list[str]) -> str | 
 
 def _cell_text(cell: Element) -> str:
     """Inline runs join without spaces: Word markup splits words and numbers across spans."""
-    return _WS.sub(" ", "".join(cell.itertext())).strip()
+    return _WS.sub(" ", _text(cell)).strip()
 
 
 # A report table is a few hundred cells; row and column spans that expand one table past this
@@ -250,7 +262,7 @@ def _is_data_table(table: Element) -> bool:
 def _short_cell(cell: Element) -> bool:
     """At most 200 characters of text, its strings stripped: their plain join (made in C)
     decides for nearly every cell, as stripping only shortens it."""
-    return len("".join(cell.itertext())) <= 200 or len(_joined(cell, "")) <= 200
+    return len(_text(cell)) <= 200 or len(_joined(cell, "")) <= 200
 
 
 _BLOCK_END = object()
