@@ -132,7 +132,7 @@ def build_document(raw: RawDocument) -> Document:
                 if oid not in placed:
                     placed[oid] = emit(text)
                 s, e = placed[oid]
-                tokens.append(Token(text=text, start=s, end=e, origin=oid))
+                tokens.append(Token(text, s, e, oid))
             emit("\n")
             rows.append(Row(tokens=tokens, in_table=True))
     title = raw.title
@@ -142,6 +142,8 @@ def build_document(raw: RawDocument) -> Document:
                     title=title, encoding=raw.encoding, meta=dict(raw.meta))
 
 
+_WORD = re.compile(r"\S+")  # a line's pieces are what spaces separate
+
+
 def _split_tokens(text: str, offset: int) -> list[Token]:
-    return [Token(text=m.group(0), start=offset + m.start(), end=offset + m.end())
-            for m in re.finditer(r"\S+", text)]
+    return [Token(m.group(0), offset + m.start(), offset + m.end()) for m in _WORD.finditer(text)]
