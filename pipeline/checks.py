@@ -133,13 +133,18 @@ _TABLE_CELLS = {"std2021": {"proactive": (10,), "requests": (161, 175), "review"
                 "std2019": {"proactive": (22,), "requests": (161,), "review": (15,)}}
 
 
+# Cells the parser derives rather than reads: group subtotals, and （六）'s subtotal where its
+# three sub-rows are printed.
+_DERIVED = re.compile(r"\.(withheld|unable|not_processed)\.subtotal\.|org_subtotal$")
+_DERIVED_WITH_OTHER = re.compile(_DERIVED.pattern + r"|\.other\.subtotal\.")
+_OTHER_LEAF = re.compile(r"\.other\.(no_correction|unpaid_fee|other)\.")  # （六） printed as three sub-rows
+
+
 def completeness_checks(figures: list[Figure], fmt: str) -> list[Check]:
     """Whether each standard table was read whole: a missing or partial table is flagged, so an
     analyst sees it in report_quality instead of silently missing numbers."""
     keys = {f.key for f in figures if f.source == "table" and f.key}
-    derived = re.compile(r"\.(withheld|unable|not_processed)\.subtotal\.|org_subtotal$")
-    if any(re.search(r"\.other\.(no_correction|unpaid_fee|other)\.", k) for k in keys):
-        derived = re.compile(derived.pattern + r"|\.other\.subtotal\.")
+    derived = _DERIVED_WITH_OTHER if any(_OTHER_LEAF.search(k) for k in keys) else _DERIVED
     printed = {k for k in keys if not derived.search(k)}
     checks = []
     for table, sizes in _TABLE_CELLS.get(fmt, {}).items():

@@ -244,22 +244,23 @@ def _label_reading(data: list[DataRow], template: tuple[tuple[str, str], ...]) -
     return reading if len(reading) >= 7 * (len(template) // 2) else {}
 
 
-def _slots(row: Row) -> list[Token | None]:
-    """A grid row's trailing value slots, right end first: the token printed in each grid
+def _slots(row: Row) -> list[Cell | None]:
+    """A grid row's trailing value slots, right end first: the cell printed in each grid
     column up to the label, None where a cell spanning from the left repeats."""
     first: dict[int, int] = {}
     for i, token in enumerate(row.tokens):
         first.setdefault(token.origin, i)
-    slots: list[Token | None] = []
+    slots: list[Cell | None] = []
     for i in range(len(row.tokens) - 1, -1, -1):
         token = row.tokens[i]
-        if _parse_cell(token) is None:
+        cell = _parse_cell(token)
+        if cell is None:
             break
-        slots.append(token if first[token.origin] == i else None)
+        slots.append(cell if first[token.origin] == i else None)
     return slots
 
 
-def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
+def _value_offsets(grid_slots: list[list[Cell | None]]) -> list[int] | None:
     """Where table 三's seven values stand, as the data rows print them (offsets from the
     row's right end, left to right): the columns in which some row prints a number, or,
     short of seven, a number or a blank mark. A column every data row leaves empty is no
@@ -267,11 +268,10 @@ def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
     a Word paste's empty trailing column); None when the data rows do not show seven."""
     numbers: set[int] = set()
     marks: set[int] = set()
-    for row in grid_rows:
-        for offset, token in enumerate(_slots(row)):
-            if token is None:
+    for slots in grid_slots:
+        for offset, cell in enumerate(slots):
+            if cell is None:
                 continue
-            cell = _parse_cell(token)
             if cell.value is not None:
                 numbers.add(offset)
             elif not _prints_nothing(cell):
@@ -283,17 +283,18 @@ def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
 
 
 def _placed_by_data(rows: list[DataRow], raw: list[Row], start: int, end: int) -> list[DataRow] | None:
-    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets)."""
-    grid = [raw[r.index] for r in rows[start:end + 1] if raw[r.index].in_table]
-    offsets = _value_offsets(grid)
+    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets);
+    a row whose cells stand there already is kept as it is."""
+    slots_of = {r.index: _slots(raw[r.index]) for r in rows[start:end + 1] if raw[r.index].in_table}
+    offsets = _value_offsets(list(slots_of.values()))
     if offsets is None:
         return None
     placed = list(rows)
     for row in rows[start:end + 1]:
-        slots = _slots(raw[row.index]) if raw[row.index].in_table else []
-        tokens = [slots[k] for k in offsets if k < len(slots)]
-        if len(tokens) == 7 and all(t is not None for t in tokens):
-            placed[row.index] = DataRow(row.label, [_parse_cell(t) for t in tokens], row.index)
+        slots = slots_of.get(row.index, [])
+        cells = [slots[k] for k in offsets if k < len(slots)]
+        if len(cells) == 7 and all(c is not None for c in cells) and cells != row.cells:
+            placed[row.index] = DataRow(row.label, cells, row.index)
     return placed
 
 
