@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from typing import Iterator
 
-from pipeline.metrics import cell_labels, narrative_keys, relations
+from pipeline.metrics import Relation, cell_labels, narrative_keys, relations
 from pipeline.model import Check, Figure
 
 _LEAF = re.compile(r"^requests\.outcome\.(\w+)\.(\w+)\.(\w+)$")
@@ -33,49 +34,62 @@ def _terms(keys: tuple[str, ...]) -> tuple[tuple[int, str, str | None], ...]:
     return tuple(terms)
 
 
-def _side(keys: tuple[str, ...], values: dict) -> tuple[list, bool] | None:
-    """Values of one side, standing a printed group subtotal in for its missing leaves.
-    None when a key is absent altogether (the table or row was not printed)."""
-    out: list = []
+_ABSENT = object()  # a side naming a key the reading does not have: the table or row was not printed
+
+
+def _side(keys: tuple[str, ...], values: dict) -> float | None | object:
+    """One side's value, a printed group subtotal standing in for its missing leaves: None when
+    blank (a single key blank, or every key of a sum blank), _ABSENT when a key is absent."""
+    total = None
     used_subtotals: set[str] = set()
     for sign, key, sub in _terms(keys):
         if key in values:
-            out.append(None if values[key] is None else sign * values[key])
-            continue
-        if sub and sub in values:
-            if sub not in used_subtotals:
-                used_subtotals.add(sub)
-                out.append(values[sub])
-            continue
-        return None
-    return out, len(keys) > 1
+            value = values[key]
+            value = None if value is None else sign * value
+        elif sub and sub in values:
+            if sub in used_subtotals:
+                continue
+            used_subtotals.add(sub)
+            value = values[sub]
+        else:
+            return _ABSENT
+        if value is not None:
+            total = value if total is None else total + value
+    return total
 
 
-def _total(items: list, multi: bool) -> float | None:
-    if multi:
-        return None if all(v is None for v in items) else sum(v or 0 for v in items)
-    return items[0] if items and items[0] is not None else None
+@lru_cache(maxsize=None)
+def _within_report(version: str, kind: str | None = None) -> tuple[Relation, ...]:
+    """The version's within-report relations, of one kind or all."""
+    return tuple(r for r in relations(version) if r.scope == "within_report" and kind in (None, r.kind))
 
 
-def evaluate(values: dict, version: str, unknown: frozenset[str] = frozenset()) -> list[Check]:
-    """The within-report relations over the table values; one over an `unknown` key (a cell OCR
-    could not read) is not assessed, as its sum would count the unread cell as blank."""
-    checks = []
-    for rel in relations(version):
-        if rel.scope != "within_report":
+def _assessed(values: dict, rels: tuple[Relation, ...],
+              unknown: frozenset[str]) -> Iterator[tuple[Relation, float | None, float | None, bool | None]]:
+    """Each relation whose keys the values have, with its two sides and whether it holds."""
+    for rel in rels:
+        left, right = _side(rel.lhs, values), _side(rel.rhs, values)
+        if left is _ABSENT or right is _ABSENT:
             continue
-        lhs, rhs = _side(rel.lhs, values), _side(rel.rhs, values)
-        if lhs is None or rhs is None:
-            continue
-        left, right = _total(*lhs), _total(*rhs)
         if left is None or right is None or (unknown and any(k.lstrip("-") in unknown for k in rel.lhs + rel.rhs)):
             ok = None
         elif rel.operator == "<=":
             ok = left <= right + 1e-9
         else:
             ok = math.isclose(left, right, abs_tol=1e-6)
-        checks.append(Check(rule=rel.id, kind=rel.kind, ok=ok, lhs=left, rhs=right))
-    return checks
+        yield rel, left, right, ok
+
+
+def evaluate(values: dict, version: str, unknown: frozenset[str] = frozenset()) -> list[Check]:
+    """The within-report relations over the table values; one over an `unknown` key (a cell OCR
+    could not read) is not assessed, as its sum would count the unread cell as blank."""
+    return [Check(rule=rel.id, kind=rel.kind, ok=ok, lhs=left, rhs=right)
+            for rel, left, right, ok in _assessed(values, _within_report(version), unknown)]
+
+
+def count_failures(values: dict, version: str, kind: str) -> int:
+    """How many relations of one kind the values break (a table reading is judged by this)."""
+    return sum(ok is False for *_, ok in _assessed(values, _within_report(version, kind), frozenset()))
 
 
 def prose_checks(figures: list[Figure]) -> list[Check]:
@@ -119,13 +133,18 @@ _TABLE_CELLS = {"std2021": {"proactive": (10,), "requests": (161, 175), "review"
                 "std2019": {"proactive": (22,), "requests": (161,), "review": (15,)}}
 
 
+# Cells the parser derives rather than reads: group subtotals, and （六）'s subtotal where its
+# three sub-rows are printed.
+_DERIVED = re.compile(r"\.(withheld|unable|not_processed)\.subtotal\.|org_subtotal$")
+_DERIVED_WITH_OTHER = re.compile(_DERIVED.pattern + r"|\.other\.subtotal\.")
+_OTHER_LEAF = re.compile(r"\.other\.(no_correction|unpaid_fee|other)\.")  # （六） printed as three sub-rows
+
+
 def completeness_checks(figures: list[Figure], fmt: str) -> list[Check]:
     """Whether each standard table was read whole: a missing or partial table is flagged, so an
     analyst sees it in report_quality instead of silently missing numbers."""
     keys = {f.key for f in figures if f.source == "table" and f.key}
-    derived = re.compile(r"\.(withheld|unable|not_processed)\.subtotal\.|org_subtotal$")
-    if any(re.search(r"\.other\.(no_correction|unpaid_fee|other)\.", k) for k in keys):
-        derived = re.compile(derived.pattern + r"|\.other\.subtotal\.")
+    derived = _DERIVED_WITH_OTHER if any(_OTHER_LEAF.search(k) for k in keys) else _DERIVED
     printed = {k for k in keys if not derived.search(k)}
     checks = []
     for table, sizes in _TABLE_CELLS.get(fmt, {}).items():

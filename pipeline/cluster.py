@@ -80,7 +80,7 @@ def _extract_chunk(docs: list[SourceDoc], folder: str, run_id: str, name: str) -
 
 
 def _light(result: Result) -> Result:
-    return replace(result, document=None, figures=[], checks=[])
+    return replace(result, document=None, figures=[], checks=[], rows=None)
 
 
 @contextmanager

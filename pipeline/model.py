@@ -1,9 +1,10 @@
 """Records passed between stages. Each stage reads what the one before wrote."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ class RawDocument:
     meta: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Token:
-    """A piece of a row (a table cell or a whitespace-separated word) with its offsets."""
+class Token(NamedTuple):
+    """A piece of a row (a table cell or a whitespace-separated word) with its offsets. A named
+    tuple: a page makes a thousand, and a frozen dataclass costs three times as much to make."""
 
     text: str
     start: int
@@ -118,20 +119,12 @@ class Figure:
     # The OCR engine's confidence (0–1) in the printed number, for a figure read from a scan.
     ocr_confidence: float | None = None
 
-    def __reduce__(self) -> tuple:
-        """Pickled as its field values: a report's hundred-odd figures travel from every pool
-        worker to the loader, and rebuilding them from tuples costs a fifth of rebuilding them
-        attribute by attribute."""
-        return Figure, tuple(getattr(self, name) for name in _FIGURE_FIELDS)
-
     def to_json(self, index: int) -> dict:
         return {"id": index, "key": self.key, "label": self.label, "value": self.value, "unit": self.unit,
                 "approx": self.approx, "implicit": self.implicit, "source": self.source,
                 "start": self.start, "end": self.end, "part_of": self.part_of, "section": self.section,
                 "scope": self.scope, "ocr_confidence": self.ocr_confidence}
 
-
-_FIGURE_FIELDS = tuple(f.name for f in fields(Figure))
 
 
 @dataclass

@@ -107,33 +107,32 @@ def build_document(raw: RawDocument) -> Document:
     rows: list[Row] = []
     pos = 0
 
-    def emit(text: str) -> tuple[int, int]:
-        nonlocal pos
-        start = pos
-        parts.append(text)
-        pos += len(text)
-        return start, pos
-
+    # `pos` is where the next part starts in the document's text (a thousand cells a page:
+    # the offsets are kept inline, not by a helper called per cell).
     for block in raw.blocks:
         if not isinstance(block, RawTable):
             text = next(normalized)
-            start, end = emit(text)
-            emit("\n")
-            lines.append((start, end))
-            rows.append(Row(tokens=_split_tokens(text, start), in_table=False))
+            parts += (text, "\n")
+            lines.append((pos, pos + len(text)))
+            rows.append(Row(tokens=_split_tokens(text, pos), in_table=False))
+            pos += len(text) + 1
             continue
         placed: dict[int, tuple[int, int]] = {}
-        for grid_row, origin_row in zip(block.rows, block.origins):
+        for origin_row in block.origins:
             tokens: list[Token] = []
             for col, oid in enumerate(origin_row):
                 text = next(normalized)
                 if col:
-                    emit("\t")
+                    parts.append("\t")
+                    pos += 1
                 if oid not in placed:
-                    placed[oid] = emit(text)
-                s, e = placed[oid]
-                tokens.append(Token(text=text, start=s, end=e, origin=oid))
-            emit("\n")
+                    placed[oid] = (pos, pos + len(text))
+                    parts.append(text)
+                    pos += len(text)
+                start, end = placed[oid]
+                tokens.append(Token(text, start, end, oid))
+            parts.append("\n")
+            pos += 1
             rows.append(Row(tokens=tokens, in_table=True))
     title = raw.title
     if title and script == "traditional":
@@ -142,6 +141,8 @@ def build_document(raw: RawDocument) -> Document:
                     title=title, encoding=raw.encoding, meta=dict(raw.meta))
 
 
+_WORD = re.compile(r"\S+")  # a line's pieces are what spaces separate
+
+
 def _split_tokens(text: str, offset: int) -> list[Token]:
-    return [Token(text=m.group(0), start=offset + m.start(), end=offset + m.end())
-            for m in re.finditer(r"\S+", text)]
+    return [Token(m.group(0), offset + m.start(), offset + m.end()) for m in _WORD.finditer(text)]

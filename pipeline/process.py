@@ -53,6 +53,9 @@ class Result:
     figures: list[Figure] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     error: str | None = None
+    # The report's rows of the warehouse's reports, figures and checks, when the process that
+    # extracted it made them (store.for_loading) in place of the document, figures and checks.
+    rows: dict[str, list[tuple]] | None = None
 
     @property
     def is_report(self) -> bool:

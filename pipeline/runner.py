@@ -25,8 +25,8 @@ from pipeline.lifetime import die_with_parent
 from pipeline.limits import DOC_MEMORY, DOC_SECONDS
 from pipeline.model import SourceDoc
 from pipeline.process import EXTRACTOR_VERSION, Result, content_address, failed_result, process_path
-from pipeline.store import (connect, known_versions, load_batch, load_partitions, record_paths, record_run,
-                            staging_root)
+from pipeline.store import (connect, for_loading, known_versions, load_batch, load_partitions, record_paths,
+                            record_run, staging_root)
 
 BATCH = 200
 _SKIP_SUFFIXES = {".md", ".lock", ".jsonl"}
@@ -84,7 +84,7 @@ def _address_space() -> int:
 
 
 def _work(source: SourceDoc) -> Result:
-    """Runs in a pool worker: only what loading needs travels back (the text, not the rows).
+    """Runs in a pool worker: only what loading needs travels back (store.for_loading).
     The document gets DOC_SECONDS; past that it is an error row."""
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(DOC_SECONDS.value())
@@ -97,9 +97,7 @@ def _work(source: SourceDoc) -> Result:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    if result.document is not None:
-        result.document.rows, result.document.lines = [], []
-    return result
+    return for_loading(result)
 
 
 def _unique(docs: list[SourceDoc]) -> tuple[dict[str, SourceDoc], list[tuple[str, str]]]:

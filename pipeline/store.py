@@ -10,6 +10,7 @@ import shutil
 import threading
 import uuid
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from datetime import datetime, timezone
 from pathlib import Path
@@ -283,18 +284,34 @@ def _frames(results: list[Result], run_id: str, now: datetime) -> dict[str, pa.T
                      res.encoding, res.size, now, EXTRACTOR_VERSION))
         if res.error:
             errors.append((run_id, res.doc_id, str(src.path), src.url, res.error, now))
-        if not res.is_report:
-            continue
-        info, text = res.classification, res.document.text
-        reports.append((res.doc_id, res.doc_id, info.title, info.issuer, info.adcode, info.region, info.year,
-                        info.format, res.document.script, EXTRACTOR_VERSION, len(res.figures),
-                        sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic")))
-        figures.extend((res.doc_id, i, f.key, f.label, f.value, f.unit, in_yuan(f.value, f.unit), f.approx, f.implicit,
-                        f.source, f.start, f.end, text[max(0, f.start - 20):f.end + 20].replace("\n", " "),
-                        f.part_of, f.section, f.scope, f.ocr_confidence) for i, f in enumerate(res.figures))
-        checks.extend((res.doc_id, c.rule, c.kind, c.ok, c.lhs, c.rhs) for c in res.checks)
+        rows = res.rows if res.rows is not None else report_rows(res)
+        reports += rows["reports"]
+        figures += rows["figures"]
+        checks += rows["checks"]
     data = {"documents": docs, "reports": reports, "figures": figures, "checks": checks, "errors": errors}
     return {name: _arrow(rows, _COLUMNS[name]) for name, rows in data.items()}
+
+
+def report_rows(res: Result) -> dict[str, list[tuple]]:
+    """The document's rows of reports, figures and checks (none when it is no report)."""
+    if not res.is_report:
+        return {"reports": [], "figures": [], "checks": []}
+    info, text = res.classification, res.document.text
+    report = (res.doc_id, res.doc_id, info.title, info.issuer, info.adcode, info.region, info.year, info.format,
+              res.document.script, EXTRACTOR_VERSION, len(res.figures),
+              sum(1 for c in res.checks if c.ok is False and c.kind != "heuristic"))
+    figures = [(res.doc_id, i, f.key, f.label, f.value, f.unit, in_yuan(f.value, f.unit), f.approx, f.implicit,
+                f.source, f.start, f.end, text[max(0, f.start - 20):f.end + 20].replace("\n", " "), f.part_of,
+                f.section, f.scope, f.ocr_confidence) for i, f in enumerate(res.figures)]
+    checks = [(res.doc_id, c.rule, c.kind, c.ok, c.lhs, c.rhs) for c in res.checks]
+    return {"reports": [report], "figures": figures, "checks": checks}
+
+
+def for_loading(res: Result) -> Result:
+    """The result as the loader takes it, made in the process that extracted it: its rows as
+    plain tuples (pickled in C; a figure object cost a Python call each way) in place of the
+    document, figures and checks, so the one loading process has only batches to insert."""
+    return replace(res, rows=report_rows(res), document=None, figures=[], checks=[])
 
 
 def _arrow(rows: list[tuple], names: tuple[str, ...]) -> pa.Table:

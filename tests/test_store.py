@@ -1,7 +1,6 @@
 """The warehouse: process_documents into DuckDB, idempotent re-runs, --force, failed batches."""
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import duckdb
@@ -10,7 +9,6 @@ import pytest
 from fixtures.reports import Spec, report_html
 
 from pipeline import store
-from pipeline.model import Figure
 from pipeline.runner import collect, process_documents
 
 TABLES = ("documents", "reports", "figures", "checks", "errors")
@@ -271,13 +269,3 @@ def test_warehouse_from_before_ocr_gets_a_null_confidence_column(folder: Path, t
     with store.connect(warehouse) as con:  # writable: the column is added, old rows were printed text
         assert figures > 0
         assert con.execute("SELECT count(*) FROM figures WHERE ocr_confidence IS NULL").fetchone()[0] == figures
-
-
-def test_figure_travels_from_a_worker_whole() -> None:
-    """Figures are pickled as their field values (pool worker → loader): every field, set
-    later or not, comes back."""
-    figure = Figure(label="受理申请", value=7730.28, unit="万元", start=3, end=12, source="table", key="requests.total",
-                    approx=True, implicit=True, part_of=4, section="二", scope="cumulative", ocr_confidence=0.75)
-    figure.part_of = 9  # as _figures shifts it after the table's figures
-    back = pickle.loads(pickle.dumps(figure))
-    assert back == figure and back is not figure

@@ -20,7 +20,7 @@ from itertools import combinations, takewhile
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.checks import evaluate
+from pipeline.checks import count_failures
 from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_data, load_format, request_rows
 from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token, read_by_ocr
 from pipeline.numbers import parse_number
@@ -160,13 +160,15 @@ def _leaf_text(label: str) -> str:
 _GROUPS = {"withheld": "不予公开", "unable": "无法提供", "not_processed": "不予处理", "other": "其他处理"}
 
 
-def _template(version: str, other_rows: bool) -> list[tuple[str, str]]:
+@lru_cache(maxsize=None)
+def _template(version: str, other_rows: bool) -> tuple[tuple[str, str], ...]:
+    """Table 三's rows (key, printed label), with （六） as one row or as its three sub-rows."""
     rows = [(key, label) for key, label, _ in request_rows(version)]
     if version == "2021" and not other_rows:
         rows = [r for r in rows if not r[0].startswith("outcome.other.")]
         at = next(i for i, r in enumerate(rows) if r[0] == "outcome.total")
         rows.insert(at, ("outcome.other.subtotal", "（六）其他处理"))
-    return rows
+    return tuple(rows)
 
 
 def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[str, ...]) -> tuple[int, int] | None:
@@ -177,7 +179,7 @@ def _region(rows: list[DataRow], start_marks: tuple[str, ...], end_marks: tuple[
     return (start, end) if end is not None else None
 
 
-def _is_subtotal(row: DataRow, template: list[tuple[str, str]]) -> bool:
+def _is_subtotal(row: DataRow, template: tuple[tuple[str, str], ...]) -> bool:
     """A group row with numbers of its own ((三)不予公开 小计), which some agencies add."""
     label = norm_label(row.label)
     if "小计" in label:
@@ -210,23 +212,31 @@ def _request_readings(data: list[DataRow], version: str, other_rows: bool) -> li
     return readings
 
 
-def _label_match(label: str, template: list[tuple[str, str]]) -> str | None:
-    """The template row whose printed label ends this row's label (numbering included for
-    short leaves like 3.其他); None when no row or several rows fit."""
-    text = norm_label(label)
-    hits = []
+@lru_cache(maxsize=None)
+def _needles(template: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Each template row's label as it is looked for in a printed label: whole, numbering
+    included, for short leaves like 3.其他; else the leaf's first ten characters."""
+    needles = []
     for key, printed in template:
         leaf = _leaf_text(printed)
         needle = norm_label(printed) if len(leaf) <= 3 else leaf[:10]
-        if needle and needle in text:
-            hits.append((len(needle), key))
+        if needle:
+            needles.append((needle, key))
+    return tuple(needles)
+
+
+@lru_cache(maxsize=8192)
+def _label_match(label: str, template: tuple[tuple[str, str], ...]) -> str | None:
+    """The template row whose label ends this row's label (see _needles); None when no row
+    or several rows fit. Cached: every report prints the same labels."""
+    text = norm_label(label)
+    hits = sorted(((len(needle), key) for needle, key in _needles(template) if needle in text), reverse=True)
     if not hits:
         return None
-    hits.sort(reverse=True)
     return hits[0][1] if len(hits) == 1 or hits[0][0] > hits[1][0] else None
 
 
-def _label_reading(data: list[DataRow], template: list[tuple[str, str]]) -> dict[str, Cell]:
+def _label_reading(data: list[DataRow], template: tuple[tuple[str, str], ...]) -> dict[str, Cell]:
     """When rows do not fit the template by count, place every row whose label names it."""
     reading: dict[str, Cell] = {}
     for row in data:
@@ -272,22 +282,23 @@ def _likeness(label: str, printed: str) -> float:
     return sum(b.size for b in blocks) / len(theirs)
 
 
-def _slots(row: Row) -> list[Token | None]:
-    """A grid row's trailing value slots, right end first: the token printed in each grid
+def _slots(row: Row) -> list[Cell | None]:
+    """A grid row's trailing value slots, right end first: the cell printed in each grid
     column up to the label, None where a cell spanning from the left repeats."""
     first: dict[int, int] = {}
     for i, token in enumerate(row.tokens):
         first.setdefault(token.origin, i)
-    slots: list[Token | None] = []
+    slots: list[Cell | None] = []
     for i in range(len(row.tokens) - 1, -1, -1):
         token = row.tokens[i]
-        if _parse_cell(token) is None:
+        cell = _parse_cell(token)
+        if cell is None:
             break
-        slots.append(token if first[token.origin] == i else None)
+        slots.append(cell if first[token.origin] == i else None)
     return slots
 
 
-def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
+def _value_offsets(grid_slots: list[list[Cell | None]]) -> list[int] | None:
     """Where table 三's seven values stand, as the data rows print them (offsets from the
     row's right end, left to right): the columns in which some row prints a number, or,
     short of seven, a number or a blank mark. A column every data row leaves empty is no
@@ -295,11 +306,10 @@ def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
     a Word paste's empty trailing column); None when the data rows do not show seven."""
     numbers: set[int] = set()
     marks: set[int] = set()
-    for row in grid_rows:
-        for offset, token in enumerate(_slots(row)):
-            if token is None:
+    for slots in grid_slots:
+        for offset, cell in enumerate(slots):
+            if cell is None:
                 continue
-            cell = _parse_cell(token)
             if cell.value is not None:
                 numbers.add(offset)
             elif not _prints_nothing(cell):
@@ -311,17 +321,18 @@ def _value_offsets(grid_rows: list[Row]) -> list[int] | None:
 
 
 def _placed_by_data(rows: list[DataRow], raw: list[Row], start: int, end: int) -> list[DataRow] | None:
-    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets)."""
-    grid = [raw[r.index] for r in rows[start:end + 1] if raw[r.index].in_table]
-    offsets = _value_offsets(grid)
+    """Table 三's rows with the cells under the data rows' value columns (see _value_offsets);
+    a row whose cells stand there already is kept as it is."""
+    slots_of = {r.index: _slots(raw[r.index]) for r in rows[start:end + 1] if raw[r.index].in_table}
+    offsets = _value_offsets(list(slots_of.values()))
     if offsets is None:
         return None
     placed = list(rows)
     for row in rows[start:end + 1]:
-        slots = _slots(raw[row.index]) if raw[row.index].in_table else []
-        tokens = [slots[k] for k in offsets if k < len(slots)]
-        if len(tokens) == 7 and all(t is not None for t in tokens):
-            placed[row.index] = DataRow(row.label, [_parse_cell(t) for t in tokens], row.index)
+        slots = slots_of.get(row.index, [])
+        cells = [slots[k] for k in offsets if k < len(slots)]
+        if len(cells) == 7 and all(c is not None for c in cells) and cells != row.cells:
+            placed[row.index] = DataRow(row.label, cells, row.index)
     return placed
 
 
@@ -401,8 +412,7 @@ def _requests_by_count(rows: list[DataRow], start: int, version: str, variants: 
 
 
 def _failures(reading: dict[str, Cell], version: str) -> int:
-    values = {k: c.value for k, c in reading.items()}
-    return sum(1 for c in evaluate(values, version) if c.ok is False and c.kind == "definitional")
+    return count_failures({k: c.value for k, c in reading.items()}, version, "definitional")
 
 
 # ---------------------------------------------------------------- table 二

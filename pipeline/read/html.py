@@ -53,6 +53,11 @@ def _parse(text: str) -> Element | None:
     return root
 
 
+# All the text below an element, joined in C (the join of its itertext(), without a Python
+# string per text node).
+_text = etree.XPath("string()", smart_strings=False)
+
+
 def _is_element(node: Element) -> bool:
     """Comments and processing instructions are nodes too; their text is not the page's."""
     return isinstance(node.tag, str)
@@ -132,14 +137,21 @@ def _selector_rank(el: Element) -> int | None:
     return min(ranks) if ranks else None
 
 
-_IDS = {sel[1:] for sel in CONTENT_SELECTORS if sel[0] == "#"}
-_TAGS = {sel for sel in CONTENT_SELECTORS if sel[0] not in "#."}
+def _selector_filter(selectors: list[str]) -> etree.XPath:
+    """The elements below the root that may match a selector, in page order, found in C: those
+    with a class or an id, and the tags named. Selected through their attributes (a predicate
+    tested on every element is several times slower); _selector_rank decides."""
+    tags = [sel for sel in selectors if sel[0] not in "#."]
+    return etree.XPath(" | ".join(["descendant::*/@class/..", "descendant::*/@id/.."]
+                                  + [f"descendant::{tag}" for tag in tags]))
+
+
+_CANDIDATES = _selector_filter(CONTENT_SELECTORS)
 
 
 def _candidates(root: Element) -> list[Element]:
-    """The elements below root that may match a selector, in page order; a cheap test first,
-    so that _selector_rank builds its keys for a few dozen elements, not every one."""
-    return [el for el in root.iterdescendants(etree.Element) if el.get("class") or el.get("id") in _IDS or el.tag in _TAGS]
+    """The elements below root that may match a selector, in page order."""
+    return _CANDIDATES(root)
 
 
 # Up to this many candidates each count their own text; more (hostile nesting) share one pass.
@@ -151,7 +163,7 @@ def find_content(root: Element) -> Element:
     densest block. Text is counted once per element, however deep the page nests."""
     ranked = [(rank, i, el) for i, el in enumerate(_candidates(root)) if (rank := _selector_rank(el)) is not None]
     if len(ranked) <= _FEW_CANDIDATES:
-        total: Callable[[Element], int] = lambda el: _han_count("".join(el.itertext()))
+        total: Callable[[Element], int] = lambda el: _han_count(_text(el))
     else:
         total = _han_totals(list(root.iter(etree.Element)))[0].__getitem__
     for _, _, el in sorted(ranked, key=lambda item: item[:2]):
@@ -178,28 +190,44 @@ def _title(meta: dict[str, str], page_title: str, headings: list[str]) -> str | 
     return page_title or None
 
 
-def _cell_text(cell: Element) -> str:
-    """Inline runs join without spaces: Word markup splits words and numbers across spans."""
-    return _WS.sub(" ", "".join(cell.itertext())).strip()
-
-
 # A report table is a few hundred cells; row and column spans that expand one table past this
 # (3,000 cells of rowspan=colspan=100 would be 30 million) are hostile, not a report.
 MAX_TABLE_CELLS = 100_000
 
 
-def _grid(table: Element) -> RawTable:
+class _Layout(Exception):
+    """The table lays the page out (see _data_grid); its contents are walked as blocks."""
+
+
+def _data_grid(table: Element) -> RawTable | None:
+    """The table's grid of cell texts, or None when it is layout: old portals lay pages out
+    with tables, and a table holding other tables, a long cell (a paragraph) or a single
+    column is layout to walk through, not a grid of figures. Each cell's text is read once."""
+    if next(table.iterdescendants("table"), None) is not None:
+        return None
+    trs = list(table.iterdescendants("tr"))
+    cells = [[c for c in tr if c.tag in _CELL_TAGS] for tr in trs]
+    stray = sum(1 for _ in table.iterdescendants(*_CELL_TAGS)) - sum(map(len, cells))
+    if max(map(len, cells), default=0) < 2 or stray:  # a cell outside a row: not a grid either
+        return None
+    try:
+        return _grid(cells)
+    except _Layout:
+        return None
+
+
+def _grid(trs: list[list[Element]]) -> RawTable:
+    """The rows' cells placed by their row and column spans."""
     rows: list[list[str]] = []
     origins: list[list[int]] = []
     pending: dict[tuple[int, int], tuple[str, int]] = {}
     cell_id = 0
     expanded = 0
-    trs = [tr for tr in table.iterdescendants("tr") if next(tr.iterancestors("table")) is table]
     for r, tr in enumerate(trs):
         row: list[str] = []
         orow: list[int] = []
         col = 0
-        for cell in (c for c in tr if c.tag in _CELL_TAGS):
+        for cell in tr:
             while (r, col) in pending:
                 text, oid = pending.pop((r, col))
                 row.append(text)
@@ -238,19 +266,14 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def _is_data_table(table: Element) -> bool:
-    """Old portals lay pages out with tables; a table holding paragraphs (a long cell) or a
-    single column, or other tables, is layout to walk through, not a grid of figures."""
-    if next(table.iterdescendants("table"), None) is not None:
-        return False
-    columns = max((sum(c.tag in _CELL_TAGS for c in tr) for tr in table.iterdescendants("tr")), default=0)
-    return columns >= 2 and all(_short_cell(c) for c in table.iterdescendants(*_CELL_TAGS))
-
-
-def _short_cell(cell: Element) -> bool:
-    """At most 200 characters of text, its strings stripped: their plain join (made in C)
-    decides for nearly every cell, as stripping only shortens it."""
-    return len("".join(cell.itertext())) <= 200 or len(_joined(cell, "")) <= 200
+def _cell_text(cell: Element) -> str:
+    """Inline runs join without spaces: Word markup splits words and numbers across spans. At
+    most 200 characters, its strings stripped (their plain join decides for nearly every cell,
+    as stripping only shortens it); a longer cell is a paragraph, and its table layout."""
+    raw = _text(cell)
+    if len(raw) > 200 and len(_joined(cell, "")) > 200:
+        raise _Layout
+    return _WS.sub(" ", raw).strip()
 
 
 _BLOCK_END = object()
@@ -290,9 +313,8 @@ def _blocks(content: Element) -> list[str | RawTable]:
             buffer.append(node)
         elif not _is_element(node):
             continue
-        elif node.tag == "table" and _is_data_table(node):
+        elif node.tag == "table" and (grid := _data_grid(node)) is not None:
             flush()
-            grid = _grid(node)
             if grid.rows:
                 blocks.append(grid)
         else:
@@ -337,6 +359,8 @@ def _mark_images(content: Element) -> list[str]:
 def _take_image_marks(blocks: list, sources: list[str]) -> tuple[list, list[dict]]:
     """The blocks without the marks, and each image's src with the index of the block it
     stood in or before (an image alone on its line leaves no block; one in a cell, the table)."""
+    if not sources:  # no <img> in the content: no marks to look for in every cell
+        return blocks, []
     kept: list = []
     images: list[dict] = []
     for block in blocks:
