@@ -378,6 +378,16 @@ def test_figure_boxed_twice_is_read_once() -> None:
     assert tight in kept and wide not in kept
 
 
+@pytest.mark.parametrize("x0, kept", [(602, False), (640, True)])
+def test_letter_read_on_a_figure_of_its_line_is_dropped(x0, kept) -> None:
+    """A speckled 0 first read surely as 'a', then read as 0 by its cell's probe: one figure,
+    the letter dropped; a letter beside the figure, not on it, is left as read."""
+    zero = ocr.Word("0", 596, 200, 622, 226, 0.47)
+    letter = ocr.Word("a", x0, 201, x0 + 14, 225, 0.95)
+    words = _column(500, [100, 150, 200, 250]) + [zero, letter]
+    assert (letter in ocr._without_ghosts(words)) is kept and zero in ocr._without_ghosts(words)
+
+
 def _table_three_cells(lines: list[str], medium: str) -> dict:
     doc = build_document(RawDocument(blocks=lines, medium=medium))
     return {f.key: f.value for f in tables.extract_table_figures(doc, "std2021") if f.key.startswith("requests.")}

@@ -142,7 +142,27 @@ def recognise(image: Image.Image) -> list[Word]:
             break
         back = [_upright(box, -angle, centre).astype(np.float32) for box in probes]
         words += [w for w in map(_probed, _read(engine, page, back, angle, centre, 0.0)) if w is not None]
-    return words
+    return _without_ghosts(words)
+
+
+def _without_ghosts(words: list[Word]) -> list[Word]:
+    """The words less each letter or mark (no digit, no Chinese, one or two characters) that
+    lies on a number of its line: the same ink read twice, first as a letter ('a' for a
+    speckled 0) and then, as the cell held no number, by its probe. Left in the row, the letter
+    cut the row's figures from their columns."""
+    numbers = [w for w in words if _NUMBER.match(w.text)]
+    return [w for w in words if not (_is_mark(w.text) and any(_on(w, n) for n in numbers))]
+
+
+def _is_mark(text: str) -> bool:
+    """One or two letters or marks, no digit and no Chinese: a speck's reading, if anything."""
+    return len(text) <= 2 and not any(c.isdigit() or ord(c) > 0x2E80 for c in text)
+
+
+def _on(word: Word, number: Word) -> bool:
+    """Whether the word lies on the number: mostly inside its width, on its line."""
+    overlap = min(word.x1, number.x1) - max(word.x0, number.x0)
+    return overlap >= 0.5 * (word.x1 - word.x0) and abs(_middle(word) - _middle(number)) <= 0.4 * (word.bottom - word.top)
 
 
 def _read(engine, page: np.ndarray, boxes: list[np.ndarray], angle: float, centre: np.ndarray,
@@ -197,8 +217,7 @@ def _probed(word: Word) -> Word | None:
 
 def _noise(word: Word) -> bool:
     """A speck read as a mark or a letter or two ('e', '%.'), unsurely: no figure and no word."""
-    return (word.confidence < _RULES["noise_confidence"] and len(word.text) <= 2
-            and not any(c.isdigit() or ord(c) > 0x2E80 for c in word.text))
+    return word.confidence < _RULES["noise_confidence"] and _is_mark(word.text)
 
 
 _NUMBER = re.compile(r"^\d[\d,]*(?:\.\d+)?$")  # a printed figure, after mending
