@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import combinations, takewhile
 from functools import lru_cache
-from pathlib import Path
 
 from pipeline.checks import count_failures
-from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_data, load_format, request_rows
+from pipeline.metrics import COLUMN_LABELS, COLUMNS, cell_labels, cell_units, load_format, ocr_rules, request_rows
 from pipeline.model import UNREAD_CELL, Document, Figure, Row, Token, read_by_ocr
 from pipeline.numbers import parse_number
 
@@ -39,7 +38,6 @@ _TRAILING = re.compile(rf"^(?P<label>.*?)(?P<nums>(?:{_TOKEN}\s*)+)$")
 # split of each run of digits before failing.
 _TOKEN_ENDS = frozenset(",元件条项个次/／—–－-" + UNREAD_CELL)
 _SPACE = re.compile(r"\s+")
-_LIKENESS = load_data(Path(__file__).resolve().parent.parent / "data" / "ocr.yaml")["label_likeness"]
 
 
 @dataclass
@@ -262,6 +260,7 @@ def _ocr_labels(rows: list[DataRow], version: str) -> list[DataRow]:
     table = [r for r in rows[region[0]:region[1] + 1] if len(r.cells) >= 7 and r.label]
     named = {id(r): {_label_match(r.label, template) for template in templates} - {None} for r in table}
     taken = set().union(*named.values())
+    likeness = ocr_rules()["label_likeness"]
     mended = list(rows)
     for row in table:
         if named[id(row)]:
@@ -269,7 +268,7 @@ def _ocr_labels(rows: list[DataRow], version: str) -> list[DataRow]:
         ranked = sorted(((_likeness(row.label, printed), key, printed) for key, printed in printed_rows.items()
                          if len(_leaf_text(printed)) > 3), reverse=True)
         (best, key, printed), runner_up = ranked[0], ranked[1][0]
-        if best >= _LIKENESS["least"] and best - runner_up >= _LIKENESS["margin"] and key not in taken:
+        if best >= likeness["least"] and best - runner_up >= likeness["margin"] and key not in taken:
             taken.add(key)
             mended[row.index] = DataRow(norm_label(printed), row.cells, row.index)
     return mended

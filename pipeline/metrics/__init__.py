@@ -60,6 +60,12 @@ def load_format(version: str) -> dict:
 
 
 @lru_cache(maxsize=None)
+def ocr_rules() -> dict:
+    """How OCR's readings are mended and trusted (pipeline/data/ocr.yaml)."""
+    return load_data(HERE.parent / "data" / "ocr.yaml")
+
+
+@lru_cache(maxsize=None)
 def narrative_keys() -> dict:
     return load_data(HERE / "narrative_keys.yaml")
 

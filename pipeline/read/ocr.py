@@ -15,12 +15,11 @@ import re
 import statistics
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.metrics import load_data
+from pipeline.metrics import ocr_rules
 from pipeline.model import UNREAD_CELL, DocumentError
 from pipeline.read.layout import blocks_from_lines, lines_from_chars
 
@@ -29,7 +28,7 @@ DET_SCALE = 0.8  # detection on a reduced copy: 0.6 and 0.7 lose thin digits bes
 REC_MIN_WIDTH = 96  # px of the 48-px-high recognition input; 320 (the default) pads a lone digit fivefold
 MAX_SKEW = 1.5  # degrees: a larger turn read from the boxes is a slanted stamp, not the page
 BOX_POINTS = 14.0  # a detected box of body text is this high in points (10.5-pt type plus margin)
-_RULES = load_data(Path(__file__).resolve().parent.parent / "data" / "ocr.yaml")
+_RULES = ocr_rules()
 _LOOKALIKES = str.maketrans(_RULES["digit_lookalikes"])
 # A word of digits, lookalikes and stray marks only, with one digit-like character at least.
 _NUMBERISH = re.compile("^[" + re.escape("0123456789" + "".join(_RULES["digit_lookalikes"]) + _RULES["stray_marks"])
