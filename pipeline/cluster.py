@@ -80,7 +80,9 @@ def _extract_chunk(docs: list[SourceDoc], folder: str, run_id: str, name: str) -
 
 
 def _light(result: Result) -> Result:
-    return replace(result, document=None, figures=[], checks=[], rows=None)
+    """The result less its rows, staged already (its document, figures and checks were left
+    behind in the extracting process, store.for_loading)."""
+    return replace(result, rows=None)
 
 
 @contextmanager

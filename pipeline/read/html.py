@@ -146,12 +146,7 @@ def _selector_filter(selectors: list[str]) -> etree.XPath:
                                   + [f"descendant::{tag}" for tag in tags]))
 
 
-_CANDIDATES = _selector_filter(CONTENT_SELECTORS)
-
-
-def _candidates(root: Element) -> list[Element]:
-    """The elements below root that may match a selector, in page order."""
-    return _CANDIDATES(root)
+_candidates = _selector_filter(CONTENT_SELECTORS)
 
 
 # Up to this many candidates each count their own text; more (hostile nesting) share one pass.
